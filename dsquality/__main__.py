@@ -1,0 +1,5 @@
+"""``python -m dsquality`` runs the ``dsq`` command line."""
+
+from dsquality.cli.main import main
+
+raise SystemExit(main())

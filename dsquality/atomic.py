@@ -1,0 +1,64 @@
+"""Atomic file writes: a temp file in the same directory, fsync, then rename over the target.
+
+A reader never sees a half-written file, a killed write leaves the original untouched, and the
+target keeps its permissions. A symlink is written through to its target, never replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from dsquality.errors import FileWriteError
+
+__all__ = ["atomic_write_bytes", "atomic_write_text"]
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically; return False (and touch nothing) if it is unchanged.
+
+    Leaving an unchanged file alone keeps its mtime, so build tools and editors see no change.
+
+    Raises:
+        FileWriteError: the file could not be written (read-only directory, disk full…).
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        return _write(target, data)
+    except OSError as exc:
+        raise FileWriteError(target, exc.strerror or str(exc)) from exc
+
+
+def _write(target: Path, data: bytes) -> bool:
+    try:
+        if target.read_bytes() == data:
+            return False
+        mode: int | None = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = None
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".dsq-tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        tmp.chmod(mode)
+        tmp.replace(target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return True
+
+
+def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> bool:
+    """Write ``text`` atomically (see :func:`atomic_write_bytes`), without newline translation."""
+    return atomic_write_bytes(path, text.encode(encoding))

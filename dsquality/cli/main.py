@@ -1,0 +1,47 @@
+"""Entry point of ``dsq``: the parser, the explicit registry of subcommands, and dispatch."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+
+from dsquality import __version__
+from dsquality.cli import run
+from dsquality.cli.command import Command
+from dsquality.cli.handler import handle_errors
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+# One explicit dict: adding a subcommand means adding its module here.
+COMMANDS: dict[str, Command] = {
+    run.NAME: run,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``dsq`` parser with one sub-parser per registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="dsq",
+        description="dsquality: quality checks for notebook-based data science.",
+    )
+    parser.add_argument("--version", action="version", version=f"dsq {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug output)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name, command in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=command.HELP, description=command.HELP)
+        command.add_arguments(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``dsq`` with ``argv`` (default: the process arguments) and return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    command = COMMANDS[args.command]
+    return handle_errors(lambda: command.run(args))

@@ -1,0 +1,300 @@
+"""Every error dsquality raises, under one root class: :class:`DSQualityError`.
+
+Each error keeps structured fields (sizes, path, cell, parameter, versions) as attributes, so
+callers can react to them without parsing text, and each one pickles with those fields intact
+(errors cross process boundaries in parallel lint and batch runs). The message says what was
+wrong, where, and how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "ConfigError",
+    "DSQualityError",
+    "DataSizeError",
+    "FileWriteError",
+    "ModelFileError",
+    "NoTrainDataError",
+    "NotFittedError",
+    "NotLatestVersionError",
+    "NotebookExecutionError",
+    "NotebookFormatError",
+    "ParameterError",
+    "ParameterProblem",
+    "RecordError",
+]
+
+
+def _rebuild(cls: type[DSQualityError], args: tuple[Any, ...]) -> DSQualityError:
+    # Used by pickle: create the instance without calling __init__ (whose signature differs per
+    # class); __setstate__ then restores the structured fields from the instance __dict__.
+    return cls.__new__(cls, *args)
+
+
+class DSQualityError(Exception):
+    """Root of every error dsquality raises on purpose.
+
+    ``str(error)`` is a complete message: what was wrong, where, and how to fix it. The CLI prints
+    it on one line and exits with :attr:`exit_code`.
+    """
+
+    exit_code: int = 2
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(self._full_message())
+
+    def _full_message(self) -> str:
+        return f"{self.message} {self.hint}" if self.hint else self.message
+
+    def __str__(self) -> str:
+        return self._full_message()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _where(path: Path | None, cell: int | None = None, line: int | None = None) -> str:
+    """Location prefix in the one numbering dsquality uses: 1-based cell among all cells."""
+    parts = [str(path)] if path is not None else []
+    if cell is not None:
+        parts.append(f"cell {cell}")
+    if line is not None:
+        parts.append(f"line {line}")
+    return ":".join(parts)
+
+
+# --- errors for notebook code: data and models -------------------------------------------------
+
+
+class NotFittedError(DSQualityError, ValueError, AttributeError):
+    """A model was used (``predict``, ``score``, ``save``…) before ``fit``.
+
+    Also a :class:`ValueError` and :class:`AttributeError`, like scikit-learn's, so code that
+    catches scikit-learn's error keeps working.
+    """
+
+    def __init__(self, model_name: str, *, method: str = "predict") -> None:
+        self.model_name = model_name
+        self.method = method
+        super().__init__(
+            f"This {model_name} instance is not fitted yet, so '{method}' cannot be used.",
+            hint=f"Call 'fit' with training data before '{method}'.",
+        )
+
+
+class DataSizeError(DSQualityError, ValueError):
+    """Data has the wrong number of rows, columns or dimensions.
+
+    ``name`` names the data (``"labels"``), ``quantity`` what was counted (``"rows"``,
+    ``"dimensions"``), ``expected`` and ``actual`` the two counts.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        quantity: str,
+        expected: int | str,
+        actual: int,
+        hint: str | None = None,
+    ) -> None:
+        self.name = name
+        self.quantity = quantity
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"{name} has {actual} {quantity}, expected {expected}.",
+            hint=hint,
+        )
+
+
+class NoTrainDataError(DSQualityError, ValueError):
+    """There is no data to train on (zero rows, or a split that leaves one side empty)."""
+
+    def __init__(self, name: str = "features", *, n_samples: int = 0, hint: str | None = None) -> None:
+        self.name = name
+        self.n_samples = n_samples
+        super().__init__(
+            f"No training data: {name} has {n_samples} rows.",
+            hint=hint or "Pass at least one sample; check the filter or query that produced the data.",
+        )
+
+
+class NotLatestVersionError(DSQualityError):
+    """A saved model was written by versions incompatible with the ones installed now.
+
+    ``versions`` maps each mismatching component (``"scikit-learn"``, ``"model"``,
+    ``"dsquality"``) to ``(saved, installed)``.
+    """
+
+    def __init__(self, path: Path, versions: Mapping[str, tuple[str, str]]) -> None:
+        self.path = Path(path)
+        self.versions = dict(versions)
+        diffs = ", ".join(
+            f"{name} {saved} (installed: {installed})" for name, (saved, installed) in sorted(self.versions.items())
+        )
+        super().__init__(
+            f"{self.path}: model was saved with {diffs}.",
+            hint="Re-train and save it with the installed versions, or load it with "
+            "allow_version_mismatch=True if you accept the risk of wrong predictions.",
+        )
+
+
+class RecordError(DSQualityError, TypeError):
+    """A value passed to :func:`dsquality.record` cannot be stored as JSON."""
+
+    def __init__(self, name: str, type_name: str) -> None:
+        self.name = name
+        self.type_name = type_name
+        super().__init__(
+            f"record({name!r}, ...): a {type_name} value cannot be stored as JSON.",
+            hint="Record a number, string, bool, None, list, dict or a small pandas DataFrame/Series.",
+        )
+
+
+# --- errors about input files: notebooks, configuration, parameters -----------------------------
+
+
+class NotebookFormatError(DSQualityError):
+    """A file is not a readable notebook: not JSON, not UTF-8, or not nbformat."""
+
+    def __init__(self, path: Path | None, reason: str, *, cell: int | None = None, line: int | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.reason = reason
+        self.cell = cell
+        self.line = line
+        where = _where(self.path, cell, line) or "<notebook>"
+        super().__init__(
+            f"{where}: not a valid notebook: {reason}.",
+            hint="Fix the file (or restore it from version control); other notebooks are not affected.",
+        )
+
+
+class ConfigError(DSQualityError):
+    """The ``[tool.dsquality]`` configuration is invalid."""
+
+    def __init__(
+        self,
+        path: Path | None,
+        key: str,
+        reason: str,
+        *,
+        choices: Iterable[str] = (),
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.key = key
+        self.reason = reason
+        self.choices = tuple(choices)
+        close = difflib.get_close_matches(key.rsplit(".", 1)[-1], self.choices, n=1)
+        hint = f"Did you mean '{close[0]}'?" if close else None
+        if not hint and self.choices:
+            hint = "Valid keys: " + ", ".join(self.choices) + "."
+        where = f"{self.path} " if self.path else ""
+        super().__init__(f"{where}[tool.dsquality] '{key}': {reason}.", hint=hint)
+
+
+class FileWriteError(DSQualityError):
+    """A file could not be written; the original file (if any) is left untouched."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(
+            f"{self.path}: could not write the file: {reason}; the original was left untouched.",
+            hint="Check that the directory is writable and the disk is not full, then run the command again.",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterProblem:
+    """One invalid notebook parameter: its name, what was expected, what was given, and why."""
+
+    name: str
+    reason: str
+    expected: str | None = None
+    given: str | None = None
+
+    def describe(self) -> str:
+        """One clause, e.g. ``alpha: expected float, got 'abc'``."""
+        text = f"{self.name}: {self.reason}"
+        if self.expected is not None:
+            text += f" (expected {self.expected}"
+            text += f", got {self.given})" if self.given is not None else ")"
+        return text
+
+
+class ParameterError(DSQualityError):
+    """Parameters for a notebook run are invalid; all problems are reported together."""
+
+    def __init__(self, notebook: Path | None, problems: Sequence[ParameterProblem]) -> None:
+        self.notebook = Path(notebook) if notebook is not None else None
+        self.problems = tuple(problems)
+        where = f"{self.notebook}: " if self.notebook else ""
+        count = len(self.problems)
+        noun = "parameter" if count == 1 else "parameters"
+        listed = "; ".join(problem.describe() for problem in self.problems)
+        super().__init__(
+            f"{where}{count} invalid {noun}: {listed}.",
+            hint="Run 'dsq params NOTEBOOK' to see the names and types the notebook declares.",
+        )
+
+
+# --- errors from running notebooks --------------------------------------------------------------
+
+
+class NotebookExecutionError(DSQualityError):
+    """A cell raised while a notebook ran; the executed notebook was saved with the error.
+
+    ``cell`` is 1-based among all cells of the *input* notebook, as ``dsq lint`` numbers them.
+    A failed run is a finding, not a usage error, so the CLI exits 1.
+    """
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        notebook: Path,
+        *,
+        cell: int | None,
+        ename: str,
+        evalue: str,
+        output: Path | None = None,
+    ) -> None:
+        self.notebook = Path(notebook)
+        self.cell = cell
+        self.ename = ename
+        self.evalue = evalue
+        self.output = Path(output) if output is not None else None
+        where = _where(self.notebook, cell)
+        saved = f" The executed notebook with the traceback is at {self.output}." if self.output else ""
+        super().__init__(
+            f"{where}: {ename}: {evalue}".rstrip(": ") + "." + saved,
+            hint="Fix the cell and run the notebook again.",
+        )
+
+
+# --- errors from loading saved models ----------------------------------------------------------
+
+
+class ModelFileError(DSQualityError):
+    """A file cannot be loaded as a dsquality model: not a model file, damaged, or of another class.
+
+    Raised by ``ModelInterface.load`` *before* unpickling whenever the magic line or the header
+    is wrong, so a file that is not a dsquality model is never unpickled.
+    """
+
+    def __init__(self, path: Path, reason: str, *, hint: str | None = None) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(
+            f"{self.path}: cannot load a dsquality model: {reason}.",
+            hint=hint or "Load only files written by model.save(path); if the file was copied, check the copy.",
+        )

@@ -1,0 +1,1 @@
+"""Running notebooks: parameters, headless execution with papermill, batches and results."""

@@ -1,0 +1,148 @@
+"""Execute one notebook headlessly with papermill and collect what it recorded.
+
+papermill does the execution; this module adds what the CLI and batch runs need around it: the
+failing cell numbered as in the *input* notebook (papermill counts the injected parameters cell
+and its own error-marker cells), an error from :mod:`dsquality.errors`, and the recorded results.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dsquality.atomic import atomic_write_text
+from dsquality.errors import NotebookExecutionError, NotebookFormatError
+from dsquality.results import read
+
+__all__ = ["RunResult", "execute_notebook"]
+
+log = logging.getLogger(__name__)
+
+# Tags papermill puts on the cells it inserts; they do not exist in the input notebook.
+_INSERTED_TAGS = frozenset({"injected-parameters", "papermill-error-cell-tag"})
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """A finished run: where the executed notebook is, how long it took, what it recorded."""
+
+    notebook: Path
+    output: Path
+    duration: float
+    records: Mapping[str, Any] = field(default_factory=dict)
+
+
+def execute_notebook(
+    notebook: Path,
+    output: Path,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    cwd: Path | None = None,
+    timeout: float | None = None,
+    kernel: str | None = None,
+) -> RunResult:
+    """Run ``notebook`` in a fresh kernel and save the executed copy to ``output``.
+
+    Args:
+        notebook: the notebook to run.
+        output: where the executed notebook is written (also when a cell fails).
+        parameters: values injected after the cell tagged ``parameters``.
+        cwd: working directory of the kernel; defaults to the notebook's directory.
+        timeout: seconds a single cell may run; ``None`` for no limit.
+        kernel: kernel name; defaults to the one in the notebook's metadata.
+
+    Raises:
+        NotebookFormatError: the notebook cannot be read.
+        NotebookExecutionError: a cell raised; ``output`` holds the executed notebook.
+    """
+    import papermill  # noqa: PLC0415 - heavy import, only needed when running
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError  # noqa: PLC0415
+    from papermill.exceptions import PapermillExecutionError  # noqa: PLC0415
+
+    if not notebook.is_file():
+        raise NotebookFormatError(notebook, "the file does not exist")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    engine_options: dict[str, Any] = {}
+    if timeout is not None:
+        engine_options["execution_timeout"] = timeout
+    started = time.perf_counter()
+    log.info("running %s -> %s", notebook, output)
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=dict(parameters or {}),
+            kernel_name=kernel,
+            cwd=str(cwd or notebook.parent),
+            progress_bar=False,
+            **engine_options,
+        )
+    except PapermillExecutionError as exc:
+        raise NotebookExecutionError(
+            notebook,
+            cell=_input_cell_number(output, exc.cell_index),
+            ename=exc.ename,
+            evalue=exc.evalue,
+            output=output,
+        ) from None
+    except (CellTimeoutError, DeadKernelError) as exc:
+        # papermill only marks cells that raised; a timeout or a dead kernel stops the run
+        # inside a cell without an error output, so find that cell and record the error in it.
+        ename = "CellTimeoutError" if isinstance(exc, CellTimeoutError) else "DeadKernelError"
+        evalue = str(exc).splitlines()[0] if str(exc) else ename
+        raise NotebookExecutionError(
+            notebook,
+            cell=_mark_interrupted_cell(output, ename, evalue),
+            ename=ename,
+            evalue=evalue,
+            output=output,
+        ) from None
+    return RunResult(notebook, output, time.perf_counter() - started, read(output))
+
+
+def _mark_interrupted_cell(output: Path, ename: str, evalue: str) -> int | None:
+    """Add an error output to the cell that was running when the run stopped; return its number.
+
+    That cell is the last one papermill gave a start time: cells after it never started.
+    """
+    import nbformat  # noqa: PLC0415
+
+    try:
+        executed = nbformat.read(output, as_version=4)
+    except (OSError, ValueError):
+        return None
+    started = [
+        index
+        for index, cell in enumerate(executed.cells)
+        if cell.cell_type == "code" and cell.metadata.get("papermill", {}).get("start_time")
+    ]
+    if not started:
+        return None
+    cell = executed.cells[started[-1]]
+    cell.outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]))
+    cell.metadata["papermill"]["exception"] = True
+    cell.metadata["papermill"]["status"] = "failed"
+    atomic_write_text(output, nbformat.writes(executed) + "\n")
+    return _input_cell_number(output, started[-1])
+
+
+def _input_cell_number(output: Path, cell_index: int) -> int | None:
+    """Map papermill's 0-based index in the executed notebook to a 1-based input cell number.
+
+    papermill reports the index before it inserted its error markers, but after the injected
+    parameters cell, so only cells it inserted *before* ``cell_index`` are discounted.
+    """
+    import nbformat  # noqa: PLC0415
+
+    try:
+        executed = nbformat.read(output, as_version=4)
+    except (OSError, ValueError):
+        return None
+    # The error markers are already in the saved file: drop them to get papermill's indexing back.
+    cells = [cell for cell in executed.cells if "papermill-error-cell-tag" not in cell.metadata.get("tags", [])]
+    inserted = sum(1 for cell in cells[:cell_index] if _INSERTED_TAGS & set(cell.metadata.get("tags", [])))
+    return cell_index - inserted + 1
