@@ -25,9 +25,11 @@ __all__ = [
     "NotLatestVersionError",
     "NotebookExecutionError",
     "NotebookFormatError",
+    "NotebookVersionError",
     "ParameterError",
     "ParameterProblem",
     "RecordError",
+    "ToolError",
 ]
 
 
@@ -297,4 +299,40 @@ class ModelFileError(DSQualityError):
         super().__init__(
             f"{self.path}: cannot load a dsquality model: {reason}.",
             hint=hint or "Load only files written by model.save(path); if the file was copied, check the copy.",
+        )
+
+
+# --- errors from external tools ----------------------------------------------------------------
+
+
+class ToolError(DSQualityError):
+    """An external tool (ruff, mypy) is not installed, or failed without producing results.
+
+    ``tool`` names it, ``reason`` says what happened (one line), ``output`` keeps what the tool
+    printed on stderr, for logs and bug reports.
+    """
+
+    def __init__(self, tool: str, reason: str, *, output: str = "", hint: str | None = None) -> None:
+        self.tool = tool
+        self.reason = " ".join(reason.split())
+        self.output = output
+        super().__init__(
+            f"{tool}: {self.reason}.",
+            hint=hint or f"Check that '{tool} --version' works in this environment, or skip {tool} with --no-{tool}.",
+        )
+
+
+class NotebookVersionError(DSQualityError):
+    """Cleaning would have had to convert an nbformat 3 notebook to nbformat 4, so it was not written."""
+
+    exit_code = 1
+
+    def __init__(self, path: Path, version: int) -> None:
+        self.path = Path(path)
+        self.version = version
+        super().__init__(
+            f"{self.path}: nbformat {version} notebook left untouched: writing it cleaned would convert it to "
+            "nbformat 4.",
+            hint=f"Convert it first (`jupyter nbconvert --to notebook --inplace '{self.path}'`, or open and save it "
+            "in Jupyter), review the result, then clean it.",
         )

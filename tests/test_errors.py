@@ -9,14 +9,17 @@ from dsquality.errors import (
     DataSizeError,
     DSQualityError,
     FileWriteError,
+    ModelFileError,
     NotebookExecutionError,
     NotebookFormatError,
+    NotebookVersionError,
     NotFittedError,
     NotLatestVersionError,
     NoTrainDataError,
     ParameterError,
     ParameterProblem,
     RecordError,
+    ToolError,
 )
 
 # One instance of every error class, with every structured field set.
@@ -38,6 +41,9 @@ EXAMPLES: list[DSQualityError] = [
     ),
     FileWriteError(Path("nb.ipynb"), "No space left on device"),
     NotebookExecutionError(Path("nb.ipynb"), cell=4, ename="ValueError", evalue="bad", output=Path("out.ipynb")),
+    ModelFileError(Path("model.dsqmodel"), "its header is not valid JSON", hint="Re-save it."),
+    NotebookVersionError(Path("old.ipynb"), 3),
+    ToolError("mypy", "exited with code 2: INTERNAL ERROR", output="Traceback (most recent call last): ..."),
 ]
 
 

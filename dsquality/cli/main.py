@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 
 from dsquality import __version__
-from dsquality.cli import run
+from dsquality.cli import clean, lint, rule, rules, run
 from dsquality.cli.command import Command
 from dsquality.cli.handler import handle_errors
 
@@ -15,6 +15,10 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 # One explicit dict: adding a subcommand means adding its module here.
 COMMANDS: dict[str, Command] = {
+    clean.NAME: clean,
+    lint.NAME: lint,
+    rules.NAME: rules,
+    rule.NAME: rule,
     run.NAME: run,
 }
 

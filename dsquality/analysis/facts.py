@@ -1,0 +1,418 @@
+"""Everything the rules need from a cell's AST, gathered in one walk.
+
+Walking a tree in Python costs about a quarter of parsing it, so the linter walks each cell once
+and rules read these facts instead of walking again. Name events come in evaluation order
+(``x = x + 1`` reads ``x`` before binding it) and respect scopes: names local to a function,
+lambda, comprehension or class body are not module-level names. Reads inside a function body
+are *deferred*: they happen when the function is called, not when the cell runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from dataclasses import dataclass, field
+
+__all__ = ["CallFact", "CellFacts", "DefinitionFact", "ImportFact", "NameEvent", "NameKind", "StringFact", "collect"]
+
+
+class NameKind(enum.Enum):
+    """What happens to a module-level name at one point of the cell."""
+
+    READ = "read"
+    BIND = "bind"
+    STAR_IMPORT = "star-import"  # ``from m import *``: any name may be bound from here on
+
+
+@dataclass(frozen=True, slots=True)
+class NameEvent:
+    """A module-level name read or bound at a 1-based line and column of the cell."""
+
+    name: str
+    kind: NameKind
+    line: int
+    column: int
+    deferred: bool = False  # inside a function body: happens when the function runs
+
+
+@dataclass(frozen=True, slots=True)
+class ImportFact:
+    """``import a.b as c`` or ``from a import b``: the module, what it binds, where."""
+
+    module: str  # "a.b" (relative imports keep their dots: ".util")
+    names: tuple[str, ...]  # imported names for ``from`` imports; () for ``import``
+    line: int
+    column: int
+    is_from: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CallFact:
+    """A call whose callee is a dotted name: ``np.random.seed(0)`` has ``func="np.random.seed"``."""
+
+    func: str
+    keywords: frozenset[str]
+    n_args: int
+    line: int
+    column: int
+    node: ast.Call = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StringFact:
+    """A string constant (not a docstring) at a 1-based line and column."""
+
+    value: str
+    line: int
+    column: int
+    assigned_to: str | None = None  # the target name of ``name = "literal"``
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionFact:
+    """A function or class defined at module level (or a method, with ``parent`` set)."""
+
+    name: str
+    kind: str  # "function" or "class"
+    line: int
+    column: int
+    fully_typed: bool  # functions: every parameter and the return annotated
+    parent: str | None = None
+
+
+@dataclass(slots=True)
+class CellFacts:
+    """Facts about one cell, in source order."""
+
+    names: list[NameEvent] = field(default_factory=list)
+    imports: list[ImportFact] = field(default_factory=list)
+    calls: list[CallFact] = field(default_factory=list)
+    strings: list[StringFact] = field(default_factory=list)
+    definitions: list[DefinitionFact] = field(default_factory=list)
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """``a.b.c`` for a chain of attributes on a name; ``None`` for anything else."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def collect(tree: ast.Module) -> CellFacts:
+    """Walk ``tree`` once and return its facts."""
+    collector = _Collector()
+    collector.visit_body(tree.body)
+    return collector.facts
+
+
+def _is_fully_typed(node: ast.FunctionDef | ast.AsyncFunctionDef, *, is_method: bool) -> bool:
+    arguments = node.args
+    params = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    if is_method and params and params[0].arg in {"self", "cls"}:
+        params = params[1:]
+    params += [arg for arg in (arguments.vararg, arguments.kwarg) if arg is not None]
+    return node.returns is not None and all(param.annotation is not None for param in params)
+
+
+def _bound_locally(body: list[ast.stmt]) -> tuple[set[str], set[str]]:
+    """Names a function body binds (its locals) and names it declares ``global``.
+
+    ``nonlocal`` names are neither: they belong to an enclosing function.
+    """
+    local: set[str] = set()
+    declared_global: set[str] = set()
+    declared_nonlocal: set[str] = set()
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Global):
+            declared_global.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            declared_nonlocal.update(node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            local.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            local.add(node.name)
+            continue  # a nested scope: its own locals are not ours
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            local.update((alias.asname or alias.name).split(".")[0] for alias in node.names if alias.name != "*")
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            local.add(node.name)
+        elif isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return local - declared_global - declared_nonlocal, declared_global
+
+
+_FUNCTION, _CLASS, _COMPREHENSION = "function", "class", "comprehension"
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.facts = CellFacts()
+        self.scopes: list[set[str]] = []  # local names of enclosing function/class/comprehension scopes
+        self.scope_kinds: list[str] = []  # _FUNCTION, _CLASS or _COMPREHENSION, parallel to scopes
+        self.function_depth = 0
+        self.class_names: list[str] = []
+        self.last_string: ast.Constant | None = None  # the node of the last string fact
+
+    # --- names ---------------------------------------------------------------------------------
+    def _is_local(self, name: str) -> bool:
+        # A class body's names are visible in the class body only, not in its methods or
+        # comprehensions (Python's scoping rule).
+        scopes = self.scopes
+        if not scopes:
+            return False
+        if name in scopes[-1]:
+            return True
+        kinds = self.scope_kinds
+        return any(kinds[index] != _CLASS and name in scopes[index] for index in range(len(scopes) - 2, -1, -1))
+
+    def _push_scope(self, names: set[str], kind: str) -> None:
+        self.scopes.append(names)
+        self.scope_kinds.append(kind)
+
+    def _pop_scope(self) -> None:
+        self.scopes.pop()
+        self.scope_kinds.pop()
+
+    def read(self, name: str, node: ast.expr | ast.stmt | ast.arg) -> None:
+        if not self._is_local(name):
+            self.facts.names.append(
+                NameEvent(name, NameKind.READ, node.lineno, node.col_offset + 1, self.function_depth > 0)
+            )
+
+    def bind(self, name: str, node: ast.AST, *, force_global: bool = False) -> None:
+        line, column = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+        if self.scopes and not force_global:
+            self.scopes[-1].add(name)
+            return
+        self.facts.names.append(NameEvent(name, NameKind.BIND, line, column, self.function_depth > 0))
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.read(node.id, node)
+        elif isinstance(node.ctx, ast.Store):
+            self.bind(node.id, node)
+
+    # --- statements in evaluation order ---------------------------------------------------------
+    def visit_body(self, body: list[ast.stmt]) -> None:
+        for statement in body:
+            self.visit(statement)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        self._assigned_string(node.value, node.targets[0])
+        for target in node.targets:
+            self.visit(target)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        # Python assigns first, then evaluates the annotation (not at all inside a function).
+        if node.value is not None:
+            self.visit(node.value)
+            self._assigned_string(node.value, node.target)
+            self.visit(node.target)
+        if self.function_depth == 0:
+            self.visit(node.annotation)
+
+    def _assigned_string(self, value: ast.expr, target: ast.expr) -> None:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            name = target.id if isinstance(target, ast.Name) else dotted_name(target)
+            self._string(value.value, value, assigned_to=name)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            self.read(node.target.id, node.target)
+            self.visit(node.value)
+            self.bind(node.target.id, node.target)
+        else:
+            self.visit(node.target)
+            self.visit(node.value)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        # In a comprehension, ``:=`` binds in the enclosing function or module scope (PEP 572).
+        index = len(self.scopes) - 1
+        while index >= 0 and self.scope_kinds[index] == _COMPREHENSION:
+            index -= 1
+        if index >= 0:
+            self.scopes[index].add(node.target.id)
+        else:
+            self.bind(node.target.id, node.target, force_global=True)
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        self.visit(node.target)
+        self.visit_body(node.body)
+        self.visit_body(node.orelse)
+
+    visit_AsyncFor = visit_For
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.facts.imports.append(ImportFact(alias.name, (), node.lineno, node.col_offset + 1, is_from=False))
+            self.bind((alias.asname or alias.name).split(".")[0], node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = "." * node.level + (node.module or "")
+        names = tuple(alias.name for alias in node.names)
+        self.facts.imports.append(ImportFact(module, names, node.lineno, node.col_offset + 1, is_from=True))
+        for alias in node.names:
+            if alias.name == "*":
+                self.facts.names.append(NameEvent("*", NameKind.STAR_IMPORT, node.lineno, node.col_offset + 1))
+            else:
+                self.bind(alias.asname or alias.name, node)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name:
+            self.bind(node.name, node)
+        self.visit_body(node.body)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        pass
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return  # a docstring or a bare string: not data
+        self.visit(node.value)
+
+    # --- definitions and scopes ----------------------------------------------------------------
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        arguments = node.args
+        for default in [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]:
+            self.visit(default)
+        if self.function_depth == 0:
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+            for arg in every:
+                if arg is not None and arg.annotation is not None:
+                    self.visit(arg.annotation)
+            if node.returns is not None:
+                self.visit(node.returns)
+        parent = self.class_names[-1] if self.class_names and self.function_depth == 0 else None
+        if self.function_depth == 0:
+            typed = _is_fully_typed(node, is_method=parent is not None)
+            self.facts.definitions.append(
+                DefinitionFact(node.name, "function", node.lineno, node.col_offset + 1, typed, parent)
+            )
+        self.bind(node.name, node)
+        local, declared_global = _bound_locally(node.body)
+        params = {arg.arg for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+        params |= {arg.arg for arg in (arguments.vararg, arguments.kwarg) if arg is not None}
+        # A function that assigns a declared global defines it when called; counting it as bound
+        # at the definition keeps use-before-define precise (no finding we cannot prove).
+        for name in sorted(declared_global):
+            self.bind(name, node, force_global=True)
+        self._push_scope(local | params, _FUNCTION)
+        self.function_depth += 1
+        self.visit_body(node.body)
+        self.function_depth -= 1
+        self._pop_scope()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        arguments = node.args
+        for default in [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]:
+            self.visit(default)
+        params = {arg.arg for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+        params |= {arg.arg for arg in (arguments.vararg, arguments.kwarg) if arg is not None}
+        self._push_scope(params, _FUNCTION)
+        self.function_depth += 1
+        self.visit(node.body)
+        self.function_depth -= 1
+        self._pop_scope()
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for expression in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+            self.visit(expression)
+        if self.function_depth == 0:
+            parent = self.class_names[-1] if self.class_names else None  # a class nested in a class
+            self.facts.definitions.append(
+                DefinitionFact(node.name, "class", node.lineno, node.col_offset + 1, fully_typed=True, parent=parent)
+            )
+        self._push_scope(set(), _CLASS)  # the class body's own names
+        self.class_names.append(node.name)
+        self.visit_body(node.body)
+        self.class_names.pop()
+        self._pop_scope()
+        self.bind(node.name, node)
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        generators = node.generators
+        self.visit(generators[0].iter)  # evaluated in the enclosing scope
+        self._push_scope(set(), _COMPREHENSION)
+        for index, generator in enumerate(generators):
+            if index:
+                self.visit(generator.iter)
+            self.visit(generator.target)
+            for condition in generator.ifs:
+                self.visit(condition)
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        self._pop_scope()
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.pattern is not None:
+            self.visit(node.pattern)
+        if node.name:
+            self.bind(node.name, node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self.bind(node.name, node)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self.generic_visit(node)
+        if node.rest:
+            self.bind(node.rest, node)
+
+    # --- expressions ---------------------------------------------------------------------------
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        # ``a + b + c + ...`` nests to the left, one level per operator: walk the chain in a loop,
+        # so a long one (hundreds of terms are valid Python) cannot exhaust the recursion limit.
+        operands: list[ast.expr] = []
+        left: ast.expr = node
+        while isinstance(left, ast.BinOp):
+            operands.append(left.right)
+            left = left.left
+        self.visit(left)
+        for operand in reversed(operands):
+            self.visit(operand)
+
+    # --- calls and strings ---------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        func = dotted_name(node.func)
+        if func is not None:
+            keywords = frozenset(k.arg for k in node.keywords if k.arg is not None)
+            self.facts.calls.append(CallFact(func, keywords, len(node.args), node.lineno, node.col_offset + 1, node))
+        self.generic_visit(node)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str):
+            self._string(node.value, node)
+
+    def _string(self, value: str, node: ast.Constant, *, assigned_to: str | None = None) -> None:
+        strings = self.facts.strings
+        # The same node again (``name = "literal"`` is seen as a constant first): keep the richer
+        # fact. Compare nodes, not positions: before Python 3.12 every literal part of an f-string
+        # has the position of the whole f-string.
+        if node is self.last_string:
+            if assigned_to is not None:
+                strings[-1] = StringFact(value, strings[-1].line, strings[-1].column, assigned_to)
+            return
+        self.last_string = node
+        strings.append(StringFact(value, node.lineno, node.col_offset + 1, assigned_to))

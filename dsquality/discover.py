@@ -1,0 +1,65 @@
+"""Finding the notebooks a command works on.
+
+Files given explicitly are always taken (pre-commit passes exactly the staged ones). Directories
+are searched for ``*.ipynb``: inside a git work tree through ``git ls-files`` (tracked and
+untracked files, honouring ``.gitignore``), elsewhere by walking the tree; configured and default
+excludes (``.ipynb_checkpoints``, ``.venv``…) apply to both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from dsquality.config import Config
+
+__all__ = ["find_notebooks"]
+
+
+def find_notebooks(paths: Sequence[Path], config: Config) -> list[Path]:
+    """Notebook files under ``paths`` (default: the project root), sorted and without duplicates."""
+    found: dict[Path, None] = {}
+    for path in paths or [config.root]:
+        if path.is_dir():
+            for notebook in _in_directory(path, config):
+                found.setdefault(notebook)
+        else:
+            found.setdefault(path)  # explicit files are linted even when excluded or missing
+    return sorted(found)
+
+
+def _in_directory(directory: Path, config: Config) -> Iterable[Path]:
+    listed = _git_listed(directory)
+    candidates = listed if listed is not None else _walk(directory, config)
+    return (path for path in candidates if not config.is_excluded(path))
+
+
+def _git_listed(directory: Path) -> list[Path] | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            [git, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.ipynb"],
+            cwd=directory,
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None  # not a git work tree
+    names = [name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
+    return [directory / name for name in names if (directory / name).is_file()]
+
+
+def _walk(directory: Path, config: Config) -> Iterable[Path]:
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in config.exclude and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(".ipynb"):
+                yield Path(root) / name

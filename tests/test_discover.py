@@ -1,0 +1,52 @@
+import subprocess
+from pathlib import Path
+
+from dsquality.config import Config
+from dsquality.discover import find_notebooks
+
+
+def touch(root: Path, *names: str) -> None:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+
+
+def test_walk_outside_git_skips_excluded_and_hidden(tmp_path: Path) -> None:
+    touch(tmp_path, "a.ipynb", "sub/b.ipynb", ".ipynb_checkpoints/a-checkpoint.ipynb", ".venv/c.ipynb", "x.py")
+    found = find_notebooks([tmp_path], Config(root=tmp_path))
+    assert found == [tmp_path / "a.ipynb", tmp_path / "sub" / "b.ipynb"]
+
+
+def test_git_work_tree_honours_gitignore(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    touch(tmp_path, "kept.ipynb", "out/ignored.ipynb", "deep/dir/kept2.ipynb")
+    (tmp_path / ".gitignore").write_text("out/\n")
+    found = find_notebooks([tmp_path], Config(root=tmp_path))
+    assert found == [tmp_path / "deep" / "dir" / "kept2.ipynb", tmp_path / "kept.ipynb"]
+
+
+def test_configured_excludes_apply(tmp_path: Path) -> None:
+    touch(tmp_path, "a.ipynb", "archive/old.ipynb")
+    config = Config(root=tmp_path, exclude=("archive/**",))
+    assert find_notebooks([tmp_path], config) == [tmp_path / "a.ipynb"]
+
+
+def test_explicit_files_are_always_taken_once(tmp_path: Path) -> None:
+    touch(tmp_path, "archive/old.ipynb")
+    config = Config(root=tmp_path, exclude=("archive/**",))
+    explicit = tmp_path / "archive" / "old.ipynb"
+    assert find_notebooks([explicit, explicit], config) == [explicit]
+
+
+def test_default_is_the_project_root(tmp_path: Path) -> None:
+    touch(tmp_path, "n.ipynb")
+    assert find_notebooks([], Config(root=tmp_path)) == [tmp_path / "n.ipynb"]
+
+
+def test_names_with_spaces_and_symbols(tmp_path: Path) -> None:
+    touch(tmp_path, "Chapter 1 - Mining & 'Twitter' (v2).ipynb")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert [p.name for p in find_notebooks([tmp_path], Config(root=tmp_path))] == [
+        "Chapter 1 - Mining & 'Twitter' (v2).ipynb"
+    ]

@@ -1,0 +1,795 @@
+"""Tests for dsquality.notebook: parsing, errors, cells, the file-line map and style-keeping writes."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import os
+import pickle
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dsquality.errors import NotebookFormatError
+from dsquality.notebook import (
+    Cell,
+    Notebook,
+    dump_notebook,
+    notebook_from_dict,
+    parse_notebook,
+    read_notebook,
+    source_text,
+    write_notebook,
+)
+from tests.conftest import SHARED_CORPUS, build_notebook
+
+PATH = Path("dir/nb.ipynb")
+CORPUS = SHARED_CORPUS / "notebooks"
+V3_DIR = CORPUS / "ptwobrussell__Mining-the-Social-Web-2nd-Edition"
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is absent ({CORPUS})")
+
+KERNEL = {
+    "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+    "language_info": {"name": "python"},
+}
+
+
+def code_cell(source: str | list[str], **extra: Any) -> dict[str, Any]:
+    cell: dict[str, Any] = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": []}
+    cell.update(extra)
+    cell["source"] = source
+    return cell
+
+
+def md_cell(source: str | list[str], **extra: Any) -> dict[str, Any]:
+    cell: dict[str, Any] = {"cell_type": "markdown", "metadata": {}}
+    cell.update(extra)
+    cell["source"] = source
+    return cell
+
+
+def nb_dict(
+    cells: Sequence[dict[str, Any]], *, minor: int = 5, metadata: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "cells": list(cells),
+        "metadata": KERNEL if metadata is None else metadata,
+        "nbformat": 4,
+        "nbformat_minor": minor,
+    }
+
+
+def parse(data: object, *, indent: int | None = 1) -> Notebook:
+    return parse_notebook(json.dumps(data, indent=indent).encode(), PATH)
+
+
+def lines_of(source: str) -> list[str]:
+    """nbformat's split: each line keeps its newline."""
+    return source.splitlines(keepends=True)
+
+
+def format_error(raw: bytes) -> NotebookFormatError:
+    with pytest.raises(NotebookFormatError) as info:
+        parse_notebook(raw, PATH)
+    return info.value
+
+
+# --- parsing: nbformat 4.0 to 4.5, nbformat 3 -----------------------------------------------------
+
+
+@pytest.mark.parametrize("minor", [0, 1, 2, 3, 4, 5])
+def test_parses_every_nbformat_4_minor(minor: int) -> None:
+    with_ids = minor >= 5
+    cells = [md_cell(["# Title\n", "text"]), code_cell(["x = 1\n", "y = 2"], execution_count=3)]
+    if with_ids:
+        cells[0]["id"], cells[1]["id"] = "intro", "first-code"
+    notebook = parse(nb_dict(cells, minor=minor))
+    assert notebook.original_nbformat == 4
+    assert [(c.index, c.cell_type, c.source) for c in notebook.cells] == [
+        (1, "markdown", "# Title\ntext"),
+        (2, "code", "x = 1\ny = 2"),
+    ]
+    assert [c.cell_id for c in notebook.cells] == (["intro", "first-code"] if with_ids else [None, None])
+    assert notebook.cells[1].execution_count == 3
+    assert notebook.path == PATH
+    assert notebook.data["nbformat_minor"] == minor
+
+
+def test_reads_a_file_written_by_nbformat(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(build_notebook(["md:# Title", ("x = 1\nprint(x)", ["parameters"]), "y = x"]), path)
+    notebook = read_notebook(path)
+    assert notebook.raw == path.read_bytes()
+    assert [(c.cell_type, c.source, c.cell_id, c.tags) for c in notebook.cells] == [
+        ("markdown", "# Title", "c1", ()),
+        ("code", "x = 1\nprint(x)", "c2", ("parameters",)),
+        ("code", "y = x", "c3", ()),
+    ]
+
+
+V3_NOTEBOOK = {
+    "metadata": {"name": "old"},
+    "nbformat": 3,
+    "nbformat_minor": 0,
+    "worksheets": [
+        {
+            "cells": [
+                {"cell_type": "heading", "level": 2, "metadata": {}, "source": ["Chapter\n", "One"]},
+                {
+                    "cell_type": "code",
+                    "collapsed": False,
+                    "input": ["import os\n", "print os.getcwd()"],
+                    "language": "python",
+                    "metadata": {},
+                    "outputs": [{"output_type": "stream", "stream": "stdout", "text": ["/home\n"]}],
+                    "prompt_number": 7,
+                },
+                {"cell_type": "markdown", "metadata": {}, "source": "Some *text*\nover two lines"},
+                {"cell_type": "code", "input": "x = 1", "language": "python", "metadata": {}, "outputs": []},
+                # Old writers split with splitlines(): nbformat 3 then joins the lines with "\n".
+                {"cell_type": "code", "input": ["a = 1", "b = 2"], "language": "python", "outputs": []},
+            ],
+            "metadata": {},
+        }
+    ],
+}
+
+
+def test_parses_nbformat_3_with_sources_as_lists_and_strings() -> None:
+    notebook = parse(V3_NOTEBOOK)
+    assert notebook.original_nbformat == 3
+    assert notebook.data["nbformat"] == 4
+    assert [(c.cell_type, c.source, c.execution_count) for c in notebook.cells] == [
+        ("markdown", "## Chapter One", None),
+        ("code", "import os\nprint os.getcwd()", 7),
+        ("markdown", "Some *text*\nover two lines", None),
+        ("code", "x = 1", None),
+        ("code", "a = 1\nb = 2", None),
+    ]
+    assert notebook.cells[1].outputs == ({"name": "stdout", "output_type": "stream", "text": "/home\n"},)
+
+
+def test_nbformat_3_cells_have_no_ids_and_reading_is_deterministic() -> None:
+    raw = json.dumps(V3_NOTEBOOK).encode()
+    first, second = parse_notebook(raw, PATH), parse_notebook(raw, PATH)
+    assert [c.cell_id for c in first.cells] == [None] * 5  # the file has none; nbformat's are random
+    assert [c.source for c in first.cells] == [c.source for c in second.cells]
+
+
+def test_nbformat_3_is_recognised_by_its_worksheets_without_a_version() -> None:
+    data = {key: value for key, value in V3_NOTEBOOK.items() if key != "nbformat"}
+    notebook = parse(data)
+    assert notebook.original_nbformat == 3
+    assert len(notebook.cells) == 5
+
+
+def test_reading_nbformat_3_does_not_change_the_input() -> None:
+    data = json.loads(json.dumps(V3_NOTEBOOK))
+    notebook_from_dict(data, PATH)
+    assert data == V3_NOTEBOOK
+
+
+def test_broken_nbformat_3_is_a_format_error() -> None:
+    error = format_error(json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": 5}).encode())
+    assert "nbformat 3 notebook could not be upgraded" in error.reason
+
+
+def v3_files() -> list[Path]:
+    return sorted(V3_DIR.glob("*.ipynb")) if V3_DIR.is_dir() else []
+
+
+@needs_corpus
+def test_corpus_nbformat_3_notebooks_are_read() -> None:
+    files = v3_files()
+    assert len(files) >= 10
+    for path in files:
+        raw = json.loads(path.read_bytes())
+        assert raw["nbformat"] == 3
+        expected = []
+        for cell in (cell for sheet in raw["worksheets"] for cell in sheet["cells"]):
+            source = source_text(cell.get("input" if cell["cell_type"] == "code" else "source", ""))
+            if cell["cell_type"] == "heading":  # becomes a markdown "## text" on one line
+                source = "#" * cell.get("level", 1) + " " + " ".join(source.splitlines())
+            expected.append(source)
+        notebook = read_notebook(path)
+        assert notebook.original_nbformat == 3
+        assert [cell.source for cell in notebook.cells] == expected, path.name
+
+
+def test_source_as_string_or_list_is_the_same_text() -> None:
+    as_list = parse(nb_dict([code_cell(["a = 1\n", "b = 2\n", "c = 3"])]))
+    as_string = parse(nb_dict([code_cell("a = 1\nb = 2\nc = 3")]))
+    assert as_list.cells[0].source == as_string.cells[0].source == "a = 1\nb = 2\nc = 3"
+
+
+def test_byte_order_mark_is_skipped() -> None:
+    raw = b"\xef\xbb\xbf" + json.dumps(nb_dict([code_cell("x = 1")])).encode()
+    notebook = parse_notebook(raw, PATH)
+    assert notebook.cells[0].source == "x = 1"
+    assert notebook.raw == raw
+
+
+def test_crlf_file_and_crlf_in_sources() -> None:
+    text = json.dumps(nb_dict([code_cell(["x = 1\r\n", "y = 2"])]), indent=1).replace("\n", "\r\n")
+    notebook = parse_notebook(text.encode(), PATH)
+    assert notebook.cells[0].source == "x = 1\r\ny = 2"
+    assert notebook.cells[0].lines == ["x = 1", "y = 2"]
+
+
+def test_non_ascii_sources() -> None:
+    notebook = parse(nb_dict([md_cell("Café ≥ 3 🚀")]))
+    assert notebook.cells[0].source == "Café ≥ 3 🚀"
+
+
+# --- errors: each one names the file, the cell where there is one, and the reason -------------------
+
+
+def test_not_utf8_is_a_format_error_with_the_byte_offset() -> None:
+    error = format_error(b'{"cells": "caf\xe9"}')
+    assert error.reason == "not UTF-8 text (byte 14)"
+    assert error.path == PATH
+    assert str(error).startswith(f"{PATH}: not a valid notebook: not UTF-8 text (byte 14).")
+
+
+def test_utf16_is_not_utf8() -> None:
+    error = format_error(json.dumps(nb_dict([])).encode("utf-16"))
+    assert error.reason == "not UTF-8 text (byte 0)"
+
+
+def test_not_json_reports_line_and_column() -> None:
+    error = format_error(b'{\n "cells": [],\n  "nbformat": 4,,\n}')
+    assert error.reason == "not JSON: Expecting property name enclosed in double quotes at line 3 column 17"
+    assert error.cell is None
+
+
+@pytest.mark.parametrize("raw", [b"", b"   ", b"not json", b'{"cells": [}'])
+def test_garbage_is_not_json(raw: bytes) -> None:
+    assert format_error(raw).reason.startswith("not JSON: ")
+
+
+def test_integer_beyond_the_digit_limit_is_a_format_error() -> None:
+    error = format_error(b'{"nbformat": ' + b"1" * 5000 + b"}")
+    assert error.reason.startswith("not JSON: Exceeds the limit")
+
+
+def test_deeply_nested_json_is_a_format_error() -> None:
+    assert format_error(b"[" * 100_000 + b"]" * 100_000).reason == "JSON nested too deeply"
+
+
+@pytest.mark.parametrize("document", [[], "notebook", 4, None])
+def test_top_level_must_be_an_object(document: object) -> None:
+    assert format_error(json.dumps(document).encode()).reason == "the top level is not a JSON object"
+
+
+@pytest.mark.parametrize(("version", "shown"), [(2, "2"), (5, "5"), (None, "None"), ("4", "'4'")])
+def test_unsupported_nbformat_versions(version: object, shown: str) -> None:
+    data = nb_dict([])
+    data["nbformat"] = version
+    error = format_error(json.dumps(data).encode())
+    assert error.reason == f"unsupported nbformat version {shown} (dsquality reads 3 and 4)"
+
+
+@pytest.mark.parametrize("cells", ["missing", {"a": 1}, "cells", None])
+def test_cells_missing_or_not_a_list(cells: object) -> None:
+    data = nb_dict([])
+    if cells == "missing":
+        del data["cells"]
+    else:
+        data["cells"] = cells
+    assert format_error(json.dumps(data).encode()).reason == "'cells' is missing or not a list"
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("a cell", "a cell is not a JSON object"),
+        ({"cell_type": "heading", "source": ""}, "unknown cell_type 'heading'"),
+        ({"source": "x"}, "unknown cell_type None"),
+        ({"cell_type": ["code"], "source": "x"}, "unknown cell_type ['code']"),
+        ({"cell_type": {"code": 1}, "source": "x"}, "unknown cell_type {'code': 1}"),
+        ({"cell_type": "code", "source": 5}, "'source' is neither a string nor a list of strings"),
+        ({"cell_type": "code", "source": ["a", 1]}, "'source' is neither a string nor a list of strings"),
+        ({"cell_type": "code", "source": None}, "'source' is neither a string nor a list of strings"),
+    ],
+)
+def test_bad_cells_name_the_path_and_cell(cell: object, reason: str) -> None:
+    error = format_error(json.dumps(nb_dict([code_cell("ok"), cell])).encode())  # type: ignore[list-item]
+    assert (error.path, error.cell, error.reason) == (PATH, 2, reason)
+    assert str(error).startswith(f"{PATH}:cell 2: not a valid notebook: {reason}.")
+
+
+def test_format_errors_pickle_with_their_fields() -> None:
+    error = format_error(json.dumps(nb_dict([code_cell("ok"), {"cell_type": "x"}])).encode())
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.path, copy.cell, copy.reason, str(copy)) == (error.path, error.cell, error.reason, str(error))
+
+
+def test_unreadable_file_is_a_format_error(tmp_path: Path) -> None:
+    with pytest.raises(NotebookFormatError) as info:
+        read_notebook(tmp_path / "missing.ipynb")
+    assert info.value.reason == "No such file or directory"
+    assert info.value.path == tmp_path / "missing.ipynb"
+
+
+def test_lenient_about_optional_fields() -> None:
+    cell = {
+        "cell_type": "code",
+        "source": "x",
+        "metadata": ["not", "a", "dict"],
+        "outputs": [{"output_type": "stream"}, "junk", 3],
+        "execution_count": True,
+        "id": 42,
+    }
+    notebook = parse(nb_dict([cell, {"cell_type": "raw"}], metadata="oops"))  # type: ignore[arg-type]
+    first, second = notebook.cells
+    assert (first.metadata, first.outputs, first.execution_count, first.cell_id) == (
+        {},
+        ({"output_type": "stream"},),
+        None,
+        None,
+    )
+    assert (second.cell_type, second.source, second.outputs) == ("raw", "", ())
+    assert notebook.metadata == {}
+
+
+# --- cells and notebook properties -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("metadata", "tags"),
+    [
+        ({"tags": ["parameters", "export"]}, ("parameters", "export")),
+        ({"tags": ["a", 1, None, "b"]}, ("a", "b")),
+        ({"tags": "parameters"}, ()),
+        ({"tags": None}, ()),
+        ({}, ()),
+    ],
+)
+def test_cell_tags(metadata: dict[str, Any], tags: tuple[str, ...]) -> None:
+    assert Cell(1, "code", "", metadata=metadata).tags == tags
+
+
+@pytest.mark.parametrize(
+    ("source", "lines"),
+    [
+        ("", []),
+        ("x", ["x"]),
+        ("x\n", ["x"]),
+        ("x\n\n", ["x", ""]),
+        ("a\nb", ["a", "b"]),
+        ("a\r\nb\r\n", ["a", "b"]),
+        ("a\rb", ["a", "b"]),
+        ("\n", [""]),
+        # Python does not break lines at these; str.splitlines would.
+        ("x = 1\x0c\ny = 2", ["x = 1\x0c", "y = 2"]),
+        ("s = 'a\u2028b'\nt = 1", ["s = 'a\u2028b'", "t = 1"]),
+        ("a\x1cb\x85c\x0bd", ["a\x1cb\x85c\x0bd"]),
+    ],
+)
+def test_cell_lines(source: str, lines: list[str]) -> None:
+    assert Cell(1, "code", source).lines == lines
+
+
+def test_cell_lines_are_numbered_like_the_ast() -> None:
+    source = "a = 1\x0c\nb = 2\rc = 3\r\nd = '\u2028'\ne = '\x85\x1c'"
+    cell = Cell(1, "code", source)
+    for statement in ast.parse(source).body:
+        assert isinstance(statement, ast.Assign)
+        target = statement.targets[0]
+        assert isinstance(target, ast.Name)
+        assert cell.lines[statement.lineno - 1].startswith(f"{target.id} = ")
+
+
+@pytest.mark.parametrize(
+    ("metadata", "language"),
+    [
+        (KERNEL, "python"),
+        ({"kernelspec": {"language": "R", "name": "ir"}, "language_info": {"name": "R"}}, "r"),
+        ({"kernelspec": {"name": "julia-1.9"}, "language_info": {"name": "Julia"}}, "julia"),
+        ({"kernelspec": {"language": ""}, "language_info": {"name": "scala"}}, "scala"),
+        ({"kernelspec": "python3", "language_info": ["x"]}, "python"),
+        ({}, "python"),
+    ],
+)
+def test_notebook_language(metadata: dict[str, Any], language: str) -> None:
+    assert parse(nb_dict([], metadata=metadata)).language == language
+
+
+def test_code_cells_and_is_code() -> None:
+    notebook = parse(nb_dict([md_cell("m"), code_cell("a"), {"cell_type": "raw", "source": "r"}, code_cell("b")]))
+    assert [(c.index, c.source) for c in notebook.code_cells] == [(2, "a"), (4, "b")]
+    assert [c.is_code for c in notebook.cells] == [False, True, False, True]
+
+
+def test_source_text() -> None:
+    assert source_text("abc") == "abc"
+    assert source_text(["a\n", "b"]) == "a\nb"
+    assert source_text(["a", 1, "b"]) == "ab"
+    assert source_text(None) == ""
+    assert source_text({"a": 1}) == ""
+
+
+# --- file_line: where a cell's source line sits in the .ipynb file -----------------------------------
+
+
+def file_line_holding(text: str, fragment: str) -> int:
+    """The 1-based line of ``text`` holding ``fragment``, which must occur on exactly one line."""
+    found = [number for number, line in enumerate(text.split("\n"), start=1) if fragment in line]
+    assert len(found) == 1, (fragment, found)
+    return found[0]
+
+
+def assert_maps_every_line(notebook: Notebook) -> None:
+    text = notebook.raw.decode("utf-8-sig")
+    for cell in notebook.cells:
+        for number, line in enumerate(cell.lines, start=1):
+            if not line:
+                continue  # not unique; blank lines are checked where they are known
+            expected = file_line_holding(text, json.dumps(line)[1:-1])
+            assert notebook.file_line(cell.index, number) == expected, (cell.index, number, line)
+
+
+def unique_cells() -> list[dict[str, Any]]:
+    return [
+        md_cell(lines_of("# Mapping test\nA *markdown* cell.")),
+        code_cell(lines_of("import os\nroot = os.getcwd()\nprint(root)\n")),
+        code_cell(lines_of("def f(a):\n    return a * 2\n\nvalue = f(21)")),
+        {"cell_type": "raw", "metadata": {}, "source": lines_of("raw text here")},
+    ]
+
+
+def test_file_line_for_a_notebook_written_by_nbformat(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(build_notebook(["md:# Heading\nparagraph one", "a = 1\nb = a + 1\nprint(b)", "c = 3"]), path)
+    notebook = read_notebook(path)
+    assert notebook.raw.startswith(b'{\n "cells": [\n  {\n')  # nbformat's indent of 1
+    assert_maps_every_line(notebook)
+    text = notebook.raw.decode()
+    assert notebook.file_line(2, 2) == file_line_holding(text, '"b = a + 1\\n"')
+
+
+@pytest.mark.parametrize("indent", [1, 2, 4])
+def test_file_line_for_indented_json(indent: int) -> None:
+    notebook = parse(nb_dict(unique_cells()), indent=indent)
+    assert_maps_every_line(notebook)
+
+
+def test_file_line_for_single_line_json() -> None:
+    notebook = parse(nb_dict(unique_cells()), indent=None)
+    assert b"\n" not in notebook.raw
+    for cell in notebook.cells:
+        assert [notebook.file_line(cell.index, n) for n in range(1, len(cell.lines) + 1)] == [1] * len(cell.lines)
+
+
+def test_file_line_for_a_source_string_of_several_lines() -> None:
+    notebook = parse(nb_dict([md_cell("title"), code_cell("x = 1\ny = 2\nz = 3")]), indent=1)
+    key_line = file_line_holding(notebook.raw.decode(), '"source": "x = 1\\ny = 2\\nz = 3"')
+    assert [notebook.file_line(2, n) for n in (1, 2, 3)] == [key_line] * 3
+
+
+def test_file_line_skips_a_metadata_key_named_source() -> None:
+    cell = code_cell(lines_of("real = 1\nsecond = 2"), metadata={"source": ["fake = 1\n", "second = 2"]})
+    notebook = parse(nb_dict([cell]), indent=1)
+    text = notebook.raw.decode()
+    assert list(notebook.data["cells"][0]) == ["cell_type", "execution_count", "metadata", "outputs", "source"]
+    in_metadata, in_source = [n for n, line in enumerate(text.split("\n"), start=1) if '"second = 2"' in line]
+    assert notebook.file_line(1, 1) == file_line_holding(text, '"real = 1\\n"')
+    assert notebook.file_line(1, 2) == in_source
+    assert in_metadata < in_source
+
+
+def test_file_line_ignores_a_metadata_source_that_is_not_text() -> None:
+    cell = code_cell([], metadata={"source": {"kind": ["a", "b"]}})
+    notebook = parse(nb_dict([cell]), indent=1)
+    assert notebook.file_line(1, 1) == file_line_holding(notebook.raw.decode(), '"source": []')
+
+
+def test_file_line_of_a_markdown_cell() -> None:
+    notebook = parse(nb_dict([md_cell(lines_of("# Title\n\nSome text"))]), indent=2)
+    text = notebook.raw.decode()
+    assert [notebook.file_line(1, n) for n in (1, 2, 3)] == [
+        file_line_holding(text, '"# Title\\n"'),
+        file_line_holding(text, '"# Title\\n"') + 1,
+        file_line_holding(text, '"Some text"'),
+    ]
+
+
+@pytest.mark.parametrize("source", ["", []])
+def test_file_line_of_an_empty_cell_is_its_source_key(source: str | list[str]) -> None:
+    notebook = parse(nb_dict([code_cell("x = 1"), code_cell(source)]), indent=1)
+    key = '"source": ""' if source == "" else '"source": []'
+    assert notebook.file_line(2, 1) == file_line_holding(notebook.raw.decode(), key)
+
+
+def test_file_line_of_list_elements_that_do_not_end_lines() -> None:
+    notebook = parse(nb_dict([code_cell(["x = ", "1\n", "y", " = 2\n", "z = 3"])]), indent=1)
+    text = notebook.raw.decode()
+    assert notebook.cells[0].lines == ["x = 1", "y = 2", "z = 3"]
+    assert [notebook.file_line(1, n) for n in (1, 2, 3)] == [
+        file_line_holding(text, '"x = "'),
+        file_line_holding(text, '"y"'),
+        file_line_holding(text, '"z = 3"'),
+    ]
+
+
+def test_file_line_clamps_the_line_and_is_none_out_of_range() -> None:
+    notebook = parse(nb_dict([code_cell(lines_of("a = 1\nb = 2"))]), indent=1)
+    text = notebook.raw.decode()
+    assert notebook.file_line(1, 0) == file_line_holding(text, '"a = 1\\n"')
+    assert notebook.file_line(1, 99) == file_line_holding(text, '"b = 2"')
+    assert notebook.file_line(0, 1) is None
+    assert notebook.file_line(2, 1) is None
+
+
+def test_file_line_of_an_in_memory_notebook_is_none() -> None:
+    notebook = notebook_from_dict(nb_dict([code_cell("x = 1")]), PATH)
+    assert notebook.file_line(1, 1) is None
+
+
+def test_file_line_with_crlf_bom_and_escapes() -> None:
+    cells = [md_cell(lines_of("Café\nnaïve")), code_cell(lines_of('s = "tab\\there"\nt = 2'))]
+    text = json.dumps(nb_dict(cells), indent=1).replace("\n", "\r\n")
+    notebook = parse_notebook(b"\xef\xbb\xbf" + text.encode(), PATH)
+    assert_maps_every_line(notebook)
+
+
+def test_file_line_of_an_nbformat_3_notebook() -> None:
+    notebook = parse(V3_NOTEBOOK, indent=1)
+    text = notebook.raw.decode()
+    assert notebook.file_line(1, 1) == file_line_holding(text, '"Chapter\\n"')  # the heading cell
+    assert notebook.file_line(2, 1) == file_line_holding(text, '"import os\\n"')  # "input", not "source"
+    assert notebook.file_line(2, 2) == file_line_holding(text, '"print os.getcwd()"')
+    assert notebook.file_line(3, 2) == file_line_holding(text, '"source": "Some *text*\\nover two lines"')
+    assert notebook.file_line(4, 1) == file_line_holding(text, '"input": "x = 1"')
+    assert notebook.file_line(5, 1) == file_line_holding(text, '"a = 1"')
+    assert notebook.file_line(5, 2) == file_line_holding(text, '"b = 2"')
+
+
+def corpus_files() -> Iterator[Path]:
+    return iter(sorted(CORPUS.rglob("*.ipynb")))
+
+
+def escaped_forms(line: str) -> tuple[str, str]:
+    return json.dumps(line)[1:-1], json.dumps(line, ensure_ascii=False)[1:-1]
+
+
+@needs_corpus
+def test_corpus_every_source_line_maps_to_the_file_line_that_holds_it() -> None:
+    unmapped: list[tuple[str, int]] = []
+    wrong: list[tuple[str, int, int]] = []
+    checked = 0
+    for path in corpus_files():
+        notebook = read_notebook(path)
+        file_lines = notebook.raw.decode("utf-8-sig").split("\n")
+        for cell in notebook.cells:
+            if cell.lines and notebook.file_line(cell.index, 1) is None:
+                unmapped.append((path.name, cell.index))
+                continue
+            heading = notebook.original_nbformat == 3 and cell.cell_type == "markdown"
+            for number, line in enumerate(cell.lines, start=1):
+                text = line.lstrip("#").lstrip() if heading else line  # "## Title" was "Title"
+                held = file_lines[notebook.file_line(cell.index, number) - 1]  # type: ignore[operator]
+                checked += 1
+                if not any(form in held for form in escaped_forms(text)):
+                    wrong.append((path.name, cell.index, number))
+    assert checked > 50_000
+    assert unmapped == []
+    assert wrong == []
+
+
+# --- dump_notebook and write_notebook ------------------------------------------------------------------
+
+
+def test_unchanged_data_is_not_written(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(build_notebook(["x = 1"]), path)
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    before = path.read_bytes()
+    notebook = read_notebook(path)
+    assert write_notebook(notebook, json.loads(before)) is False
+    assert path.read_bytes() == before
+    assert path.stat().st_mtime_ns == 1_000_000_000
+
+
+def test_changed_data_is_written_in_the_file_style(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb_dict([code_cell(["x = 1"])]), indent=2), encoding="utf-8")
+    notebook = read_notebook(path)
+    data = json.loads(notebook.raw)
+    data["cells"][0]["source"] = ["x = 2"]
+    assert write_notebook(notebook, data) is True
+    assert path.read_text(encoding="utf-8") == json.dumps(data, indent=2)  # indent 2, no final newline
+    assert read_notebook(path).cells[0].source == "x = 2"
+
+
+@pytest.mark.parametrize("indent", [1, 2, 4, "\t"])
+@pytest.mark.parametrize("final_newline", [True, False])
+def test_dump_keeps_indent_and_final_newline(indent: int | str, final_newline: bool) -> None:
+    data = nb_dict([code_cell(["a = 1\n", "b = 2"])])
+    original = (json.dumps(data, indent=indent) + ("\n" if final_newline else "")).encode()
+    assert dump_notebook(json.loads(original), original) == original
+    data["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["3\n"]}]
+    expected = json.dumps(data, indent=indent) + ("\n" if final_newline else "")
+    assert dump_notebook(data, original) == expected.encode()
+
+
+def test_dump_keeps_key_order() -> None:
+    data = {"nbformat_minor": 5, "nbformat": 4, "metadata": {"z": 1, "a": 2}, "cells": []}
+    original = json.dumps(data, indent=1).encode()
+    data["metadata"]["m"] = 3
+    assert dump_notebook(data, original) == json.dumps(data, indent=1).encode()
+    assert list(json.loads(dump_notebook(data, original))["metadata"]) == ["z", "a", "m"]
+
+
+def test_dump_escapes_non_ascii_when_the_original_did() -> None:
+    data = nb_dict([md_cell("café")])
+    original = json.dumps(data, indent=1, ensure_ascii=True).encode()
+    assert b"caf\\u00e9" in original
+    data["cells"].append(md_cell("naïve ≥"))
+    dumped = dump_notebook(data, original)
+    assert dumped == json.dumps(data, indent=1, ensure_ascii=True).encode()
+    assert b"na\\u00efve \\u2265" in dumped
+
+
+def test_dump_writes_utf8_when_the_original_did() -> None:
+    data = nb_dict([md_cell("café")])
+    original = json.dumps(data, indent=1, ensure_ascii=False).encode()
+    data["cells"].append(md_cell("naïve"))
+    assert "naïve".encode() in dump_notebook(data, original)
+
+
+@pytest.mark.parametrize(
+    "ascii_text",
+    [
+        '"\\u001b[0;31mValueError\\u001b[0m"',  # ANSI colours in a traceback: escaped in every style
+        '"C:\\\\users\\\\me"',  # an escaped backslash before a "u" is not a \u escape
+    ],
+)
+def test_an_ascii_original_without_non_ascii_escapes_stays_utf8(ascii_text: str) -> None:
+    data = nb_dict([code_cell("x", outputs=[{"output_type": "stream", "name": "stderr", "text": "t"}])])
+    original = json.dumps(data, indent=1).replace('"t"', ascii_text).encode()
+    assert original.isascii()
+    data = json.loads(original)
+    assert dump_notebook(data, original) == original
+    data["cells"].append(md_cell("é"))
+    assert "é".encode() in dump_notebook(data, original)
+
+
+def test_dump_keeps_the_byte_order_mark() -> None:
+    data = nb_dict([code_cell("x = 1")])
+    original = b"\xef\xbb\xbf" + (json.dumps(data, indent=1) + "\n").encode()
+    assert dump_notebook(json.loads(original[3:]), original) == original
+    data["cells"][0]["source"] = "x = 2"
+    assert dump_notebook(data, original).startswith(b"\xef\xbb\xbf{\n ")
+
+
+def test_dump_keeps_crlf_line_endings() -> None:
+    data = nb_dict([code_cell(["x = 1\n", "y = 2"])])
+    original = (json.dumps(data, indent=1) + "\n").replace("\n", "\r\n").encode()
+    assert dump_notebook(json.loads(original), original) == original
+    data["cells"][0]["source"] = ["x = 1\r\n", "z = 3"]
+    dumped = dump_notebook(data, original)
+    assert dumped == (json.dumps(data, indent=1) + "\n").replace("\n", "\r\n").encode()
+    assert json.loads(dumped) == data
+
+
+@pytest.mark.parametrize("separators", [(",", ":"), (", ", ": ")])
+def test_dump_keeps_single_line_json(separators: tuple[str, str]) -> None:
+    data = nb_dict([code_cell("x = 1")])
+    original = json.dumps(data, separators=separators).encode()
+    assert dump_notebook(json.loads(original), original) == original
+    data["cells"][0]["source"] = "x = 2"
+    assert dump_notebook(data, original) == json.dumps(data, separators=separators).encode()
+
+
+def test_dump_without_an_original_is_what_nbformat_writes(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(build_notebook(["md:# Título", "x = 1\nprint(x)"]), path)
+    raw = path.read_bytes()
+    data = json.loads(raw)
+    shuffled = dict(reversed(data.items()))  # nbformat sorts keys
+    assert dump_notebook(shuffled) == raw
+
+
+def test_dump_keeps_lone_surrogates_as_escapes() -> None:
+    original = json.dumps(nb_dict([md_cell("ok")]), indent=1).encode()
+    data = nb_dict([md_cell("broken \ud800 text")])
+    dumped = dump_notebook(data, original)
+    dumped.decode("utf-8")  # valid UTF-8
+    assert b"broken \\ud800 text" in dumped
+    assert json.loads(dumped) == data
+
+
+def test_write_then_read_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(build_notebook(["x = 1"]), path)
+    notebook = read_notebook(path)
+    data = json.loads(notebook.raw)
+    data["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "1\n"}]
+    write_notebook(notebook, data)
+    assert read_notebook(path).data == data
+    nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))
+
+
+@needs_corpus
+def test_corpus_v4_notebooks_round_trip_byte_identical() -> None:
+    identical, different = 0, []
+    for path in corpus_files():
+        raw = path.read_bytes()
+        if json.loads(raw).get("nbformat") != 4:
+            continue
+        if dump_notebook(json.loads(raw), raw) == raw:
+            identical += 1
+        else:
+            different.append(path.name)
+    assert different == []
+    assert identical >= 250
+
+
+# --- robustness: anything parses to a Notebook or raises NotebookFormatError ----------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=8,
+)
+_CELL = st.fixed_dictionaries(
+    {
+        "cell_type": st.sampled_from(["code", "markdown", "raw", "heading"]) | _JSON,
+        "source": st.text() | st.lists(st.text(), max_size=4) | _JSON,
+    },
+    optional={
+        "metadata": st.fixed_dictionaries({"tags": _JSON}) | _JSON,
+        "outputs": _JSON,
+        "execution_count": _JSON,
+        "id": _JSON,
+        "input": st.text() | st.lists(st.text(), max_size=3),
+    },
+)
+_NOTEBOOK = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "nbformat": st.just(4) | _JSON,
+            "nbformat_minor": st.integers(0, 5),
+            "cells": st.lists(_CELL, max_size=4) | _JSON,
+        },
+        optional={"metadata": _JSON},
+    ),
+    st.fixed_dictionaries(
+        {
+            "nbformat": st.just(3),
+            "nbformat_minor": st.just(0),
+            "metadata": st.just({}),
+            "worksheets": st.lists(st.fixed_dictionaries({"cells": st.lists(_CELL, max_size=3)}), max_size=2) | _JSON,
+        }
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_NOTEBOOK, st.sampled_from([None, 1, 2]), st.booleans())
+def test_any_notebook_like_json_parses_or_is_a_format_error(data: Any, indent: int | None, bom: bool) -> None:
+    raw = (b"\xef\xbb\xbf" if bom else b"") + json.dumps(data, indent=indent).encode()
+    try:
+        notebook = parse_notebook(raw, PATH)
+    except NotebookFormatError:
+        return
+    for cell in notebook.cells:
+        for number in range(len(cell.lines) + 2):
+            line = notebook.file_line(cell.index, number)
+            assert line is None or 1 <= line <= raw.count(b"\n") + 1
+    if notebook.original_nbformat == 4:
+        assert json.loads(dump_notebook(notebook.data, notebook.raw).removeprefix(b"\xef\xbb\xbf")) == data
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary())
+def test_any_bytes_parse_or_are_a_format_error(raw: bytes) -> None:
+    with contextlib.suppress(NotebookFormatError):  # and nothing else
+        parse_notebook(raw, PATH)
