@@ -60,6 +60,13 @@ class Diagnostic:
         """The inverse of :meth:`to_dict`."""
         return cls(**{**data, "path": Path(data["path"]), "severity": Severity(data["severity"])})
 
+    def message_with_cell(self) -> str:
+        """The message prefixed with ``cell N, line L:`` (for tools that show file lines only)."""
+        if self.cell is None:
+            return self.message
+        position = f"cell {self.cell}" if self.line is None else f"cell {self.cell}, line {self.line}"
+        return f"{position}: {self.message}"
+
     def location(self) -> str:
         """``path:cell N:line:col`` as far as it is known (the text report's prefix)."""
         text = str(self.path)

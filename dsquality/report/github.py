@@ -44,15 +44,6 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _message(diagnostic: Diagnostic) -> str:
-    if diagnostic.cell is None:
-        return diagnostic.message
-    position = f"cell {diagnostic.cell}"
-    if diagnostic.line is not None:
-        position += f", line {diagnostic.line}"
-    return f"{position}: {diagnostic.message}"
-
-
 def _command(diagnostic: Diagnostic, rules: Mapping[str, RuleInfo]) -> str:
     name = rule_info_for(diagnostic, rules).name
     title = diagnostic.code if name in {"", diagnostic.code} else f"{diagnostic.code} {name}"
@@ -63,7 +54,7 @@ def _command(diagnostic: Diagnostic, rules: Mapping[str, RuleInfo]) -> str:
             f"title={escape_property(title)}",
         )
     )
-    return f"::{_COMMANDS[diagnostic.severity]} {properties}::{escape_data(_message(diagnostic))}"
+    return f"::{_COMMANDS[diagnostic.severity]} {properties}::{escape_data(diagnostic.message_with_cell())}"
 
 
 def format_github(report: LintReport, rules: Mapping[str, RuleInfo]) -> str:

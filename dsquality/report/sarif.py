@@ -77,7 +77,8 @@ def _result_object(diagnostic: Diagnostic, rule_index: int, fingerprint: str) ->
         "ruleId": diagnostic.code,
         "ruleIndex": rule_index,
         "level": _LEVELS[diagnostic.severity],
-        "message": {"text": diagnostic.message},
+        # GitHub code scanning shows the .ipynb line; the cell and line within it lead the text.
+        "message": {"text": diagnostic.message_with_cell()},
         "locations": [
             {
                 "physicalLocation": {

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from dsquality.config import Config
+from dsquality.lint.diagnostic import Diagnostic
 from dsquality.lint.engine import LintSettings, lint_paths
 from dsquality.lint.selection import Selection
 from tests.lint.rules.builders import code, error, md, notebook
@@ -164,3 +165,12 @@ def test_paths_are_reported_relative_to_the_working_directory(project: Path) -> 
     write(project / "sub" / "n.ipynb", md("# n"), code("", count=None))
     report = lint_paths([project / "sub"], Config(root=project), OWN)
     assert {d.path for d in report.diagnostics} == {Path("sub/n.ipynb")}
+
+
+def test_message_with_cell_prefix() -> None:
+    whole = Diagnostic(Path("n.ipynb"), "DSQ109", "missing-kernelspec", "no kernelspec")
+    assert whole.message_with_cell() == "no kernelspec"
+    cell_only = Diagnostic(Path("n.ipynb"), "DSQ104", "error-output", "error", cell=3)
+    assert cell_only.message_with_cell() == "cell 3: error"
+    line = Diagnostic(Path("n.ipynb"), "DSQ105", "absolute-path", "abs", cell=3, line=2)
+    assert line.message_with_cell() == "cell 3, line 2: abs"

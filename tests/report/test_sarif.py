@@ -108,7 +108,7 @@ def test_results_point_at_their_rules(mixed_report: LintReport, rules: dict[str,
 def test_result_of_a_cell_line_finding(mixed_report: LintReport, rules: dict[str, RuleInfo]) -> None:
     result = _sarif(mixed_report, rules)["runs"][0]["results"][4]
     assert result["level"] == "error"
-    assert result["message"] == {"text": "`df` is read before any cell defines it (cell 5 defines it)"}
+    assert result["message"] == {"text": "cell 3, line 2: `df` is read before any cell defines it (cell 5 defines it)"}
     assert result["locations"] == [
         {
             "physicalLocation": {
