@@ -13,6 +13,11 @@ that names the file, the key and, for a typo, the closest valid key. Example::
 
     [tool.dsquality.per-file-ignores]
     "legacy/*.ipynb" = ["DSQ101", "DSQ102"]
+
+    [tool.dsquality.promote]        # validated by dsquality.promote.targets when promote runs
+    tests-dir = "tests"             # generated tests go to <tests-dir>/test_<module>.py
+    [tool.dsquality.promote.notebooks]
+    "notebooks/features.ipynb" = "pkg/features.py"
 """
 
 from __future__ import annotations

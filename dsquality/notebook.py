@@ -16,9 +16,11 @@ written at all, so it stays byte-identical with its mtime.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +99,8 @@ class Notebook:
     cells: tuple[Cell, ...]
     original_nbformat: int
     _line_maps: dict[int, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _mapper: _LineMapper | None = field(default=None, repr=False, compare=False)
+    _text: str | None = field(default=None, repr=False, compare=False)  # ``raw`` decoded, when it was
 
     @property
     def metadata(self) -> Mapping[str, Any]:
@@ -128,9 +132,12 @@ class Notebook:
         ``None`` when the file's layout cannot be mapped (e.g. an in-memory notebook).
         """
         if 1 <= cell <= len(self.cells) and cell not in self._line_maps:
-            self._line_maps.update(_map_source_lines(self))
-            for index in range(1, len(self.cells) + 1):
-                self._line_maps.setdefault(index, ())
+            if not self.raw:
+                return None
+            if self._mapper is None:
+                object.__setattr__(self, "_mapper", _LineMapper(self))
+            assert self._mapper is not None  # noqa: S101 - for mypy
+            self._line_maps[cell] = self._mapper.lines(cell)
         lines = self._line_maps.get(cell, ())
         if not lines:
             return None
@@ -164,7 +171,9 @@ def parse_notebook(raw: bytes, path: Path) -> Notebook:
         raise NotebookFormatError(path, "JSON nested too deeply") from exc
     except ValueError as exc:  # e.g. an integer literal longer than Python's digit limit
         raise NotebookFormatError(path, f"not JSON: {exc}") from exc
-    return notebook_from_dict(data, path, raw)
+    notebook = notebook_from_dict(data, path, raw)
+    object.__setattr__(notebook, "_text", text)  # for file_line: decoding once is enough
+    return notebook
 
 
 def notebook_from_dict(data: object, path: Path, raw: bytes = b"") -> Notebook:
@@ -185,7 +194,7 @@ def notebook_from_dict(data: object, path: Path, raw: bytes = b"") -> Notebook:
     # nbformat gives upgraded v3 cells random ids; the file has none, and reporting random ids
     # would make findings (and baselines keyed on them) differ from one run to the next.
     keep_ids = original == 4  # noqa: PLR2004
-    cells = tuple(_make_cell(index, cell, path, keep_id=keep_ids) for index, cell in enumerate(cells_data, start=1))
+    cells = tuple([_make_cell(index, cell, path, keep_id=keep_ids) for index, cell in enumerate(cells_data, start=1)])
     return Notebook(path=path, raw=raw, data=data, cells=cells, original_nbformat=original)
 
 
@@ -196,24 +205,43 @@ def _make_cell(index: int, cell: object, path: Path, *, keep_id: bool = True) ->
     if not isinstance(cell_type, str) or cell_type not in CELL_TYPES:
         raise NotebookFormatError(path, f"unknown cell_type {cell_type!r}", cell=index)
     source = cell.get("source", "")
-    if not isinstance(source, str) and not (isinstance(source, list) and all(isinstance(s, str) for s in source)):
+    if isinstance(source, list):
+        try:
+            source = "".join(source)
+        except TypeError:  # an element that is not a string
+            source = None
+    if not isinstance(source, str):
         raise NotebookFormatError(path, "'source' is neither a string nor a list of strings", cell=index)
     metadata = cell.get("metadata", {})
-    outputs = cell.get("outputs", [])
+    outputs = cell.get("outputs")
+    kept: tuple[dict[str, Any], ...] = ()
+    if isinstance(outputs, list) and outputs:
+        kept = tuple(output for output in outputs if isinstance(output, dict))
     count = cell.get("execution_count")
+    cell_id = cell.get("id") if keep_id else None
     return Cell(
-        index=index,
-        cell_type=cell_type,
-        source=source_text(source),
-        cell_id=cell.get("id") if keep_id and isinstance(cell.get("id"), str) else None,
-        metadata=metadata if isinstance(metadata, dict) else {},
-        outputs=tuple(output for output in outputs if isinstance(output, dict)) if isinstance(outputs, list) else (),
-        execution_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
+        index,
+        cell_type,
+        source,
+        cell_id if isinstance(cell_id, str) else None,
+        metadata if isinstance(metadata, dict) else {},
+        kept,
+        count if isinstance(count, int) and not isinstance(count, bool) else None,
     )
 
 
 def _upgrade_v3(data: dict[str, Any], path: Path) -> dict[str, Any]:
-    import nbformat  # noqa: PLC0415 - only nbformat-3 files need it
+    """``data`` (nbformat 3) upgraded to nbformat 4, as ``nbformat.read`` upgrades it.
+
+    Well-formed notebooks take :func:`_upgrade_v3_directly`, which does what nbformat's converter
+    does without its two JSON-schema validations (several times the cost of the conversion, and
+    their only effect is a logged message); anything unusual goes through nbformat itself, so
+    malformed notebooks fail with nbformat's own reasons.
+    """
+    upgraded = _upgrade_v3_directly(data)
+    if upgraded is not None:
+        return upgraded
+    import nbformat  # noqa: PLC0415 - only unusual nbformat-3 files need it
     import nbformat.v3  # noqa: PLC0415
 
     try:
@@ -228,83 +256,352 @@ def _upgrade_v3(data: dict[str, Any], path: Path) -> dict[str, Any]:
     return result
 
 
+# Deeper than this, nbformat's recursive copy and validation may exhaust the recursion limit.
+_V3_MAX_DEPTH = 100
+# Keys of v3 outputs that may hold a list of lines (nbformat.v3.rwbase._multiline_outputs).
+_V3_MULTILINE_OUTPUTS = ("text", "html", "svg", "latex", "javascript", "json")
+# v3 output keys to v4 MIME types (nbformat.v4.convert._mime_map).
+_V3_MIME_TYPES = {
+    "text": "text/plain",
+    "html": "text/html",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "latex": "text/latex",
+    "json": "application/json",
+    "javascript": "application/javascript",
+}
+
+
+def _upgrade_v3_directly(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The v3 -> v4 upgrade of nbformat (``rejoin_lines``, then ``v4.convert.upgrade``) on plain dicts.
+
+    Returns ``None`` (let nbformat do it) for anything where nbformat could behave differently:
+    a version or minor of an unexpected type, deep nesting, or any operation that fails.
+    """
+    if _depth(data) > _V3_MAX_DEPTH:
+        return None
+    try:
+        nb = json.loads(json.dumps(data))  # a deep copy: the caller's dict is left as it is
+        _v3_rejoin_lines(nb)
+        if not all(isinstance(cell["cell_type"], str) for sheet in nb["worksheets"] for cell in sheet["cells"]):
+            return None  # nbformat's validation fails on these, with an error of its own
+        nb.setdefault("nbformat", 3)
+        minor = nb.get("nbformat_minor", 0)
+        # nbformat validates 3.0 (and only 3.0) notebooks before upgrading: other versions fail there.
+        if type(nb["nbformat"]) is not int or nb["nbformat"] != 3 or not isinstance(minor, int) or minor != 0:  # noqa: PLR2004
+            return None
+        # nbformat.v4.convert.upgrade
+        orig_nbformat = nb.pop("orig_nbformat", None)
+        orig_nbformat_minor = nb.pop("orig_nbformat_minor", None)
+        metadata = nb["metadata"]
+        metadata["orig_nbformat"] = orig_nbformat or 3
+        metadata["orig_nbformat_minor"] = orig_nbformat_minor or 0
+        nb["nbformat"] = 4
+        nb["nbformat_minor"] = 5
+        cells: list[dict[str, Any]] = []
+        nb["cells"] = cells
+        for worksheet in nb.pop("worksheets", []):
+            cells.extend(_v3_upgrade_cell(cell) for cell in worksheet["cells"])
+        metadata.pop("name", "")
+        metadata.pop("signature", "")
+    except Exception:  # noqa: BLE001 - nbformat decides what the error is
+        return None
+    result: dict[str, Any] = nb
+    return result
+
+
+def _depth(value: object) -> int:
+    """How deeply lists and objects nest in ``value`` (0 for a scalar)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth > _V3_MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def _v3_rejoin_lines(nb: dict[str, Any]) -> None:
+    """nbformat.v3.rwbase.rejoin_lines on plain dicts: multi-line text stored as lists, joined."""
+    for worksheet in nb["worksheets"]:
+        for cell in worksheet["cells"]:
+            if cell["cell_type"] == "code":
+                if "input" in cell and isinstance(cell["input"], list):
+                    cell["input"] = _v3_join_lines(cell["input"])
+                for output in cell["outputs"]:
+                    for key in _V3_MULTILINE_OUTPUTS:
+                        item = output.get(key, None)
+                        if isinstance(item, list):
+                            output[key] = _v3_join_lines(item)
+            else:
+                for key in ("source", "rendered"):
+                    item = cell.get(key, None)
+                    if isinstance(item, list):
+                        cell[key] = _v3_join_lines(item)
+
+
+def _v3_join_lines(lines: list[Any]) -> str:
+    """nbformat.v3.rwbase._join_lines: lines written by ``splitlines(True)`` or ``splitlines()``."""
+    if lines and lines[0].endswith(("\n", "\r")):
+        return "".join(lines)
+    return "\n".join(lines)
+
+
+def _v3_upgrade_cell(cell: dict[str, Any]) -> dict[str, Any]:
+    """nbformat.v4.convert.upgrade_cell on a plain dict."""
+    cell.setdefault("metadata", {})
+    cell["id"] = os.urandom(4).hex()  # what nbformat gives it: 8 random hex digits
+    if cell["cell_type"] == "code":
+        cell.pop("language", "")
+        if "collapsed" in cell:
+            cell["metadata"]["collapsed"] = cell.pop("collapsed")
+        cell["source"] = cell.pop("input", "")
+        cell["execution_count"] = cell.pop("prompt_number", None)
+        cell["outputs"] = [_v3_upgrade_output(output) for output in cell["outputs"]]
+    elif cell["cell_type"] == "heading":
+        cell["cell_type"] = "markdown"
+        level = cell.pop("level", 1)
+        cell["source"] = "{hashes} {single_line}".format(
+            hashes="#" * level,
+            single_line=" ".join(cell.get("source", "").splitlines()),
+        )
+    elif cell["cell_type"] == "html":
+        cell["cell_type"] = "markdown"
+    return cell
+
+
+def _v3_upgrade_output(output: dict[str, Any]) -> dict[str, Any]:
+    """nbformat.v4.convert.upgrade_output on a plain dict."""
+    if output["output_type"] in {"pyout", "display_data"}:
+        output.setdefault("metadata", {})
+        if output["output_type"] == "pyout":
+            output["output_type"] = "execute_result"
+            output["execution_count"] = output.pop("prompt_number", None)
+        data = {}
+        for key in list(output):
+            if key in {"output_type", "execution_count", "metadata"}:
+                continue
+            data[key] = output.pop(key)
+        _v3_to_mime_keys(data)
+        output["data"] = data
+        _v3_to_mime_keys(output["metadata"])
+        if "application/json" in data:
+            data["application/json"] = json.loads(data["application/json"])
+    elif output["output_type"] == "pyerr":
+        output["output_type"] = "error"
+    elif output["output_type"] == "stream":
+        output["name"] = output.pop("stream", "stdout")
+    return output
+
+
+def _v3_to_mime_keys(mapping: Any) -> None:
+    """nbformat.v4.convert.to_mime_key: v3 output keys to MIME types, in place."""
+    for alias, mime in _V3_MIME_TYPES.items():
+        if alias in mapping:
+            mapping[mime] = mapping.pop(alias)
+
+
 # --- mapping cell source lines to lines of the .ipynb file ------------------------------------
 
-_KEY = re.compile(r'"(source|input)"\s*:\s*')
+_KEYS = ('"source"', '"input"')
+_COLON = re.compile(r"\s*:\s*")
 _DECODER = json.JSONDecoder()
 
 
-def _map_source_lines(notebook: Notebook) -> dict[int, tuple[int, ...]]:
-    """Find, for every cell, the file line of each of its source lines.
+class _LineMapper:
+    """Finds the file line of each source line of a cell, locating cells only as far as asked.
 
     Scans the raw text for each cell's ``"source"`` (``"input"`` for nbformat-3 code cells) in
     order, and accepts a match only if it decodes to that cell's source, so a metadata key of the
-    same name cannot mislead it.
+    same name cannot mislead it. Lines are counted only for the cells asked for.
     """
-    if not notebook.raw:
-        return {}
-    text = notebook.raw.decode("utf-8-sig", errors="replace")
-    line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
-    v3 = notebook.original_nbformat == 3  # noqa: PLR2004
-    position = 0
-    found: dict[int, tuple[int, ...]] = {}
-    for cell in notebook.cells:
-        heading = v3 and cell.cell_type == "markdown"
-        for match in _KEY.finditer(text, position):
-            located = _element_lines(text, match.end(), cell.source, line_starts, v3=v3, heading=heading)
-            if located is not None:
-                found[cell.index] = located
-                position = match.end()
-                break
-    return found
+
+    __slots__ = ("_cells", "_line", "_line_offset", "_located", "_next", "_next_key", "_position", "_text", "_v3")
+
+    def __init__(self, notebook: Notebook) -> None:
+        text = notebook._text  # noqa: SLF001 - the same module
+        self._text = text if text is not None else notebook.raw.decode("utf-8-sig", errors="replace")
+        self._cells = notebook.cells
+        self._v3 = notebook.original_nbformat == 3  # noqa: PLR2004
+        self._next = 0  # index into cells of the next cell to locate
+        self._position = 0  # where the search for the next cell's key starts
+        # Per key: where the last search started, and the offset it found (-1: none after it).
+        self._next_key = [(len(self._text) + 1, -1)] * len(_KEYS)
+        self._line, self._line_offset = 1, 0  # the line at an offset, to count line breaks from
+        # 1-based cell index -> the line and offset where its source value starts, where it ends,
+        # the value, the separator nbformat 3 joins its elements with, and whether it is the
+        # source (not a v3 heading's).
+        self._located: dict[int, tuple[int, int, int, str | list[str], str, bool]] = {}
+
+    def lines(self, cell: int) -> tuple[int, ...]:
+        """The file line of each source line of ``cell`` (1-based); ``()`` when it is not found."""
+        cells, text = self._cells, self._text
+        while self._next < min(cell, len(cells)):
+            current = cells[self._next]
+            self._next += 1
+            heading = self._v3 and current.cell_type == "markdown"
+            quote, length = self._key(self._position)
+            while quote >= 0:
+                colon = _COLON.match(text, quote + length)
+                if colon is not None:
+                    located = self._match(colon.end(), current.source, heading=heading)
+                    if located is not None:
+                        self._located[current.index] = (self._line_of(located[0]), *located)
+                        self._position = colon.end()
+                        break
+                quote, length = self._key(quote + 1)
+        found = self._located.get(cell)
+        if found is None:
+            return ()
+        line, start, end, value, separator, exact = found
+        expected = cells[cell - 1].source
+        count = _line_count(expected)
+        if isinstance(value, str) or not value:
+            return (line,) * count
+        return self._list_lines(
+            line, start, end, value, separator=separator, expected=expected if exact else None, count=count
+        )
+
+    def _key(self, position: int) -> tuple[int, int]:
+        """The offset and length of the first ``"source"`` or ``"input"`` at or after ``position``.
+
+        The offset is -1 when there is none.
+        """
+        text, best, length = self._text, -1, 0
+        for index, key in enumerate(_KEYS):
+            searched_from, at = self._next_key[index]
+            # The last search answers for any position from where it started up to what it found.
+            if position < searched_from or (at != -1 and at < position):
+                at = text.find(key, position)
+                self._next_key[index] = (position, at)
+            if at != -1 and (best == -1 or at < best):
+                best, length = at, len(key)
+        return best, length
+
+    def _line_of(self, offset: int) -> int:
+        """The 1-based line of ``offset``, at or after the last offset asked for."""
+        self._line += self._text.count("\n", self._line_offset, offset)
+        self._line_offset = offset
+        return self._line
+
+    def _match(self, start: int, expected: str, *, heading: bool) -> tuple[int, int, str | list[str], str, bool] | None:
+        """The JSON value at ``start`` if it is the source ``expected`` (see ``_located``)."""
+        try:
+            value, end = _DECODER.raw_decode(self._text, start)
+        except json.JSONDecodeError:
+            return None
+        if isinstance(value, str):
+            found = value
+            separator = ""
+        elif isinstance(value, list):
+            # nbformat 3 joins a list whose lines lack their line breaks with "\n" (nbformat.v3.rwbase).
+            first = value[0] if value else None
+            separator = "\n" if self._v3 and isinstance(first, str) and not first.endswith(("\n", "\r")) else ""
+            try:
+                found = separator.join(value)
+            except TypeError:
+                return None  # not a list of strings
+        else:
+            return None  # e.g. a metadata key "source" holding an object
+        if found == expected:
+            return start, end, value, separator, True
+        if heading and _is_v3_heading(expected, found):
+            return start, end, value, separator, False
+        return None
+
+    def _list_lines(
+        self,
+        line: int,
+        start: int,
+        end: int,
+        value: list[str],
+        *,
+        separator: str,
+        expected: str | None,
+        count: int,
+    ) -> tuple[int, ...]:
+        """The lines of a source stored as a list, which starts at ``start`` on ``line``.
+
+        The line of each element's opening quote, then each cell line takes the line of the
+        element its first character is in. ``expected`` is None for a v3 heading.
+        """
+        text = self._text
+        bracket = text.index("[", start)
+        first = line + text.count("\n", start, bracket) + 1
+        if _one_per_line(text, bracket, end, len(value)):
+            if expected is not None and count == len(value) and _one_line_each(value, expected):
+                return tuple(range(first, first + count))  # Jupyter's layout: line k is element k
+            element_lines: Sequence[int] = range(first, first + len(value))
+        else:
+            element_lines = []
+            offset = bracket + 1
+            for _ in value:
+                quote = text.index('"', offset)
+                line += text.count("\n", offset, quote)
+                element_lines.append(line)
+                offset = _string_end(text, quote)
+        if expected is None:  # a v3 heading, upgraded to one markdown line
+            return (element_lines[0],)
+        element_offsets: list[int] = []
+        joined = 0
+        for element in value:
+            element_offsets.append(joined)
+            joined += len(element) + len(separator)
+        line_offsets = [0] + [match.end() for match in _NEWLINE.finditer(expected)]
+        return tuple(
+            element_lines[max(0, bisect.bisect_right(element_offsets, line_offset) - 1)]
+            for line_offset in line_offsets[:count]
+        )
+
+
+def _line_count(text: str) -> int:
+    """How many lines ``text`` has as Python counts them; an empty text has its line 1."""
+    if "\r" in text:
+        return max(1, len(_split_lines(text)))
+    return max(1, text.count("\n") + (text[-1:] not in ("\n", "")))
+
+
+_QUOTE_LINE = re.compile(r'\n[ \t\r]*"')
+
+
+def _one_per_line(text: str, bracket: int, end: int, elements: int) -> bool:
+    """True when each element of the JSON list from ``bracket`` to ``end`` sits on a line of its own.
+
+    That is: a line break after ``[``, one before ``]``, and one starting each element. JSON strings
+    hold no raw line breaks, so a line of the list that starts with a quote starts an element:
+    ``elements + 1`` line breaks, ``elements`` lines starting with a quote and a last line holding
+    only the ``]`` leave one element to each line after the ``[`` line.
+    """
+    if text.count("\n", bracket, end) != elements + 1:
+        return False
+    if text[text.rindex("\n", bracket, end) + 1 : end - 1].strip(" \t\r"):
+        return False
+    return len(_QUOTE_LINE.findall(text, bracket, end)) == elements
+
+
+def _one_line_each(elements: list[str], joined: str) -> bool:
+    """True if every element is one line of ``joined`` (their concatenation): line k is element k."""
+    if "\r" in joined:
+        return False
+    # Every element but the last ends in a line break, and there are no others but at the end.
+    return joined.count("\n") == len(elements) - 1 + elements[-1].endswith("\n") and all(
+        map(str.endswith, itertools.islice(elements, len(elements) - 1), itertools.repeat("\n"))
+    )
 
 
 def _is_v3_heading(expected: str, found: str) -> bool:
     """True if ``expected`` is nbformat's v4 upgrade of the v3 heading cell text ``found``."""
     text = expected.lstrip("#")
     return text != expected and text.startswith(" ") and text[1:] == " ".join(found.splitlines())
-
-
-def _element_lines(
-    text: str, start: int, expected: str, line_starts: list[int], *, v3: bool = False, heading: bool = False
-) -> tuple[int, ...] | None:
-    try:
-        value, _ = _DECODER.raw_decode(text, start)
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(value, str) and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-        return None  # e.g. a metadata key "source" holding an object
-    # nbformat 3 joins a list whose lines lack their line breaks with "\n" (see nbformat.v3.rwbase).
-    separator = "\n" if v3 and isinstance(value, list) and value and not value[0].endswith(("\n", "\r")) else ""
-    found = separator.join(value) if isinstance(value, list) else value
-    if found != expected and not (heading and _is_v3_heading(expected, found)):
-        return None
-
-    def line_of(offset: int) -> int:
-        return bisect.bisect_right(line_starts, offset)
-
-    count = max(1, len(_split_lines(expected)))  # an empty cell still has its line 1
-    if isinstance(value, str) or not value:
-        return (line_of(start),) * count
-    # A list: the line of each element's opening quote, then each cell line takes the line of
-    # the element its first character is in (one element per line when Jupyter wrote it).
-    element_lines: list[int] = []
-    element_offsets: list[int] = []
-    offset = text.index("[", start) + 1
-    joined = 0
-    for element in value:
-        offset = text.index('"', offset)
-        element_lines.append(line_of(offset))
-        element_offsets.append(joined)
-        joined += len(element) + len(separator)
-        offset = _string_end(text, offset)
-    if found != expected:  # a v3 heading, upgraded to one markdown line
-        return (element_lines[0],)
-    line_offsets = [0] + [match.end() for match in _NEWLINE.finditer(expected)]
-    return tuple(
-        element_lines[max(0, bisect.bisect_right(element_offsets, line_offset) - 1)]
-        for line_offset in line_offsets[:count]
-    )
 
 
 def _string_end(text: str, quote: int) -> int:

@@ -9,6 +9,7 @@ from dsquality.errors import (
     DataSizeError,
     DSQualityError,
     FileWriteError,
+    MissingDependencyError,
     ModelFileError,
     NotebookExecutionError,
     NotebookFormatError,
@@ -18,6 +19,10 @@ from dsquality.errors import (
     NoTrainDataError,
     ParameterError,
     ParameterProblem,
+    ProfileError,
+    PromotionError,
+    PromotionProblem,
+    PromotionTargetError,
     RecordError,
     ToolError,
 )
@@ -44,6 +49,16 @@ EXAMPLES: list[DSQualityError] = [
     ModelFileError(Path("model.dsqmodel"), "its header is not valid JSON", hint="Re-save it."),
     NotebookVersionError(Path("old.ipynb"), 3),
     ToolError("mypy", "exited with code 2: INTERNAL ERROR", output="Traceback (most recent call last): ..."),
+    ProfileError("--sizes", "sizes must increase, got 4000 after 8000", hint="Sort them."),
+    MissingDependencyError("matplotlib", feature="--plot", extra="profile"),
+    PromotionError(
+        Path("nb.ipynb"),
+        [
+            PromotionProblem(Path("nb.ipynb"), "reads `df`, defined only in cell 3", cell=5, line=2, names=("df",)),
+            PromotionProblem(Path("nb.ipynb"), "mypy [return-value]: bad", cell=6, line=1, column=5, kind="mypy"),
+        ],
+    ),
+    PromotionTargetError(Path("nb.ipynb"), "no module to promote to"),
 ]
 
 

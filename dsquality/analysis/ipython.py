@@ -22,11 +22,22 @@ are), so findings map back without a table.
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-__all__ = ["Magic", "ParsedCell", "PythonSource", "SyntaxProblem", "parse_cell", "to_python"]
+__all__ = [
+    "Magic",
+    "ParsedCell",
+    "PythonSource",
+    "SyntaxProblem",
+    "parse_cell",
+    "parse_cell_quietly",
+    "quiet_parsing",
+    "to_python",
+]
 
 # Cell magics whose body is Python run in the user namespace.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun", "skip", "cache"})
@@ -191,8 +202,26 @@ def parse_cell(source: str) -> ParsedCell:
     Trying plain Python first keeps valid cells exact (a ``%`` at the start of a line inside a
     multi-line string is not a magic) and fast.
     """
+    with quiet_parsing():
+        return parse_cell_quietly(source)
+
+
+@contextlib.contextmanager
+def quiet_parsing() -> Iterator[None]:
+    """A context in which parsing warns of nothing (invalid escape sequences etc. are not findings).
+
+    One context around a loop over many cells, with :func:`parse_cell_quietly` inside, costs less
+    than one per cell.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def parse_cell_quietly(source: str) -> ParsedCell:
+    """:func:`parse_cell` for use inside :func:`quiet_parsing` (one warnings context for many cells)."""
     try:
-        return ParsedCell(PythonSource(source), _parse(source))
+        return ParsedCell(PythonSource(source), ast.parse(source))
     except SyntaxError:
         pass
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
@@ -201,16 +230,10 @@ def parse_cell(source: str) -> ParsedCell:
     if python.code is None:
         return ParsedCell(python, None)
     try:
-        return ParsedCell(python, _parse(python.code))
+        return ParsedCell(python, ast.parse(python.code))
     except SyntaxError as exc:
         line = exc.lineno or 1
         column = (exc.offset or 1) + python.column_shift.get(line, 0)
         return ParsedCell(python, None, SyntaxProblem(exc.msg, line, column))
     except (ValueError, RecursionError, MemoryError) as exc:
         return ParsedCell(python, None, SyntaxProblem(str(exc) or type(exc).__name__, 1, 1))
-
-
-def _parse(code: str) -> ast.Module:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our findings
-        return ast.parse(code)

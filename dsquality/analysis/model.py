@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from dsquality.analysis.facts import CellFacts, collect
-from dsquality.analysis.ipython import Magic, ParsedCell, PythonSource, SyntaxProblem, parse_cell
+from dsquality.analysis.ipython import (
+    Magic,
+    ParsedCell,
+    PythonSource,
+    SyntaxProblem,
+    parse_cell_quietly,
+    quiet_parsing,
+)
 from dsquality.notebook import Cell, Notebook
 
 __all__ = ["BUILTIN_NAMES", "CodeCell", "NotebookModel", "build_model"]
@@ -89,14 +96,19 @@ def build_model(notebook: Notebook) -> NotebookModel:
     """
     is_python = notebook.language in {"python", "python2", "python3", "ipython", "ipython3"}
     cells = []
-    for cell in notebook.code_cells:
-        parsed = parse_cell(cell.source) if is_python else ParsedCell(PythonSource(None), None)
-        facts = CellFacts()
-        if parsed.tree is not None:
-            try:
-                facts = collect(parsed.tree)
-            except RecursionError:  # nesting the parser accepted but a tree walk cannot follow
-                problem = SyntaxProblem("code nested too deeply to analyse", 1, 1)
-                parsed = ParsedCell(parsed.python, None, problem)
-        cells.append(CodeCell(cell, parsed, facts))
+    with quiet_parsing():
+        for cell in notebook.cells:
+            if cell.cell_type != "code":
+                continue
+            parsed = parse_cell_quietly(cell.source) if is_python else ParsedCell(PythonSource(None), None)
+            if parsed.tree is None:
+                facts = CellFacts()
+            else:
+                try:
+                    facts = collect(parsed.tree)
+                except RecursionError:  # nesting the parser accepted but a tree walk cannot follow
+                    problem = SyntaxProblem("code nested too deeply to analyse", 1, 1)
+                    parsed = ParsedCell(parsed.python, None, problem)
+                    facts = CellFacts()
+            cells.append(CodeCell(cell, parsed, facts))
     return NotebookModel(notebook, tuple(cells))

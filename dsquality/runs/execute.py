@@ -1,7 +1,9 @@
 """Execute one notebook headlessly with papermill and collect what it recorded.
 
-papermill does the execution; this module adds what the CLI and batch runs need around it: the
-failing cell numbered as in the *input* notebook (papermill counts the injected parameters cell
+papermill does the execution; this module adds what the CLI and batch runs need around it:
+parameters checked and converted by the types the notebook declares *before* any kernel starts
+(:mod:`dsquality.runs.validate`) and injected as typed Python literals (:mod:`dsquality.runs.inject`),
+the failing cell numbered as in the *input* notebook (papermill counts the injected parameters cell
 and its own error-marker cells), an error from :mod:`dsquality.errors`, and the recorded results.
 """
 
@@ -17,23 +19,30 @@ from typing import Any
 from dsquality.atomic import atomic_write_text
 from dsquality.errors import NotebookExecutionError, NotebookFormatError
 from dsquality.results import read
+from dsquality.runs.inject import INJECTED_TAG, Injection, injecting_engine
+from dsquality.runs.params import ParameterSchema
+from dsquality.runs.validate import validate
 
 __all__ = ["RunResult", "execute_notebook"]
 
 log = logging.getLogger(__name__)
 
 # Tags papermill puts on the cells it inserts; they do not exist in the input notebook.
-_INSERTED_TAGS = frozenset({"injected-parameters", "papermill-error-cell-tag"})
+_INSERTED_TAGS = frozenset({INJECTED_TAG, "papermill-error-cell-tag"})
 
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
-    """A finished run: where the executed notebook is, how long it took, what it recorded."""
+    """A finished run: where the executed notebook is, how long it took, what it recorded.
+
+    ``parameters`` are the values injected, converted by their declared types.
+    """
 
     notebook: Path
     output: Path
     duration: float
     records: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
 
 
 def execute_notebook(
@@ -50,23 +59,30 @@ def execute_notebook(
     Args:
         notebook: the notebook to run.
         output: where the executed notebook is written (also when a cell fails).
-        parameters: values injected after the cell tagged ``parameters``.
+        parameters: values injected after the cell tagged ``parameters``: Python values, or
+            :class:`~dsquality.runs.validate.Text` as typed on a command line; they are converted
+            by the types the notebook declares (see :mod:`dsquality.runs.validate`).
         cwd: working directory of the kernel; defaults to the notebook's directory.
         timeout: seconds a single cell may run; ``None`` for no limit.
         kernel: kernel name; defaults to the one in the notebook's metadata.
 
     Raises:
-        NotebookFormatError: the notebook cannot be read.
+        NotebookFormatError: the notebook cannot be read, or its parameters cell does not parse.
+        ParameterError: the parameters do not fit the notebook; raised before any kernel starts
+            and before ``output`` is written.
         NotebookExecutionError: a cell raised; ``output`` holds the executed notebook.
     """
+    if not notebook.is_file():
+        raise NotebookFormatError(notebook, "the file does not exist")
+    schema = ParameterSchema.from_notebook(notebook)
+    values = validate(schema, parameters or {})
+
     import papermill  # noqa: PLC0415 - heavy import, only needed when running
     from nbclient.exceptions import CellTimeoutError, DeadKernelError  # noqa: PLC0415
     from papermill.exceptions import PapermillExecutionError  # noqa: PLC0415
 
-    if not notebook.is_file():
-        raise NotebookFormatError(notebook, "the file does not exist")
     output.parent.mkdir(parents=True, exist_ok=True)
-    engine_options: dict[str, Any] = {}
+    engine_options: dict[str, Any] = {"injection": Injection(values, schema.language)}
     if timeout is not None:
         engine_options["execution_timeout"] = timeout
     started = time.perf_counter()
@@ -75,7 +91,8 @@ def execute_notebook(
         papermill.execute_notebook(
             str(notebook),
             str(output),
-            parameters=dict(parameters or {}),
+            parameters=None,  # injected by our engine, typed (see dsquality.runs.inject)
+            engine_name=injecting_engine(),
             kernel_name=kernel,
             cwd=str(cwd or notebook.parent),
             progress_bar=False,
@@ -101,7 +118,7 @@ def execute_notebook(
             evalue=evalue,
             output=output,
         ) from None
-    return RunResult(notebook, output, time.perf_counter() - started, read(output))
+    return RunResult(notebook, output, time.perf_counter() - started, read(output), values)
 
 
 def _mark_interrupted_cell(output: Path, ename: str, evalue: str) -> int | None:

@@ -1,9 +1,11 @@
 from pathlib import Path
 
 import nbformat
+import papermill
 import pytest
 
 from dsquality.cli.main import main
+from dsquality.results import read
 
 pytestmark = pytest.mark.slow
 
@@ -48,3 +50,84 @@ def test_cell_timeout_fails_the_run_and_saves_the_error(
     # nbclient interrupts the kernel (KeyboardInterrupt) before giving up; our error comes last
     assert [o.ename for o in executed.cells[2].outputs if o.output_type == "error"][-1] == "CellTimeoutError"
     assert executed.cells[3].execution_count is None
+
+
+PARAMETERS = (
+    "from pathlib import Path\n"
+    "from typing import Literal\n"
+    "data: Path  # input file\n"
+    "name: str = 'x'\n"
+    "alpha: float = 0.1\n"
+    "layers: list[int] = [1]\n"
+    "mode: Literal['fast', 'slow'] = 'fast'"
+)
+RECORD = (
+    "from dsquality import record\n"
+    "for n in ['data', 'name', 'alpha', 'layers', 'mode']:\n"
+    "    record(n, repr(globals()[n]))"
+)
+
+
+def test_run_converts_and_injects_parameters_from_every_source(
+    write_notebook, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    nb = write_notebook([(PARAMETERS, ["parameters"]), RECORD])
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text("name: 007\nalpha: 0.9\nmode: slow\n")
+    out = tmp_path / "out.ipynb"
+    argv = ["run", str(nb), str(out), "-f", str(params_file), "-y", "{alpha: 1e-3, layers: [64, 32]}"]
+    assert main([*argv, "-p", "data", "in.csv", "-p", "mode", "fast"]) == 0
+    stdout = capsys.readouterr().out
+    # the injected values, as injected
+    assert "pathlib.Path('in.csv')" in stdout
+    assert "'007'" in stdout
+    assert "0.001" in stdout
+    assert "[64, 32]" in stdout
+    records = read(out)
+    assert records == {
+        "data": "PosixPath('in.csv')",
+        "name": "'007'",
+        "alpha": "0.001",
+        "layers": "[64, 32]",
+        "mode": "'fast'",
+    }
+
+
+def test_invalid_parameters_exit_2_before_any_kernel_starts(
+    write_notebook, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *args, **kwargs: calls.append(args))
+    nb = write_notebook([(PARAMETERS, ["parameters"]), RECORD])
+    out = tmp_path / "out.ipynb"
+    code = main(["run", str(nb), str(out), "-p", "alpha", "abc", "-p", "mdoe", "slow", "-y", "{layers: [1, x]}"])
+    assert code == 2
+    assert calls == []
+    assert not out.exists()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"dsq: error: {nb}: 4 invalid parameters: " in err
+    assert "layers: item [1] is not an integer (expected list[int], got [Text(text='1'), Text(text='x')])" not in err
+    assert "layers: item [1] is not an integer (expected list[int], got ['1', 'x'])" in err
+    assert "alpha: not a number (expected float, got 'abc')" in err
+    assert "mdoe: unknown parameter; did you mean 'mode'?" in err
+    assert "data: required (the notebook gives no default) but not given (expected Path)" in err
+
+
+def test_unparsable_parameters_cell_exits_2(write_notebook, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nb = write_notebook(["md:# t", ("alpha: float = (", ["parameters"])])
+    assert main(["run", str(nb), str(tmp_path / "out.ipynb"), "-p", "alpha", "1"]) == 2
+    assert "cell 2" in capsys.readouterr().err
+    assert not (tmp_path / "out.ipynb").exists()
+
+
+def test_failing_cell_after_injection_is_numbered_as_in_the_input(
+    write_notebook, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = write_notebook(["md:# t", ("n: int = 1", ["parameters"]), "assert n < 5, f'n is {n}'"])
+    out = tmp_path / "out.ipynb"
+    assert main(["run", str(nb), str(out), "-p", "n", "7"]) == 1
+    assert "cell 3: AssertionError: n is 7." in capsys.readouterr().err
+    executed = nbformat.read(out, as_version=4)
+    assert any(o.output_type == "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs)

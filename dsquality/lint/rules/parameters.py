@@ -6,22 +6,31 @@ one such cell, that it holds only ``name[: type] = literal`` lines with types th
 defaults, and that no earlier cell reads a parameter.
 
 The rules read the parameters cell's top-level statements directly (one small cell per notebook).
-The private helpers under "reading the parameters cell" and "annotations and literals" are
-written so that they can move into the shared ``runs/params`` module later.
+Annotations, literals and parameter statements are classified by :mod:`dsquality.runs.params`, the
+same functions ``dsq params`` and ``dsq run`` use, so lint and runs agree on every type.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import chain
 
-from dsquality.analysis.facts import NameKind, dotted_name
+from dsquality.analysis.facts import NameKind
 from dsquality.analysis.model import BUILTIN_NAMES, CodeCell, NotebookModel
 from dsquality.lint.diagnostic import Severity
 from dsquality.lint.rule import Finding, LintContext, Rule
+from dsquality.runs.params import (
+    NOT_A_LITERAL,
+    ParameterStatement,
+    annotation_type,
+    default_matches,
+    is_literal,
+    is_path_call,
+    literal_value,
+    parameter_statement,
+)
 
 __all__ = [
     "RULES",
@@ -33,257 +42,15 @@ __all__ = [
     "UntypedParameter",
 ]
 
-# --- annotations and literals ------------------------------------------------------------------
-
-_PATH_TYPES = frozenset({"Path", "PurePath", "PosixPath", "WindowsPath", "PurePosixPath", "PureWindowsPath"})
-# Modules whose attributes name the same types as the bare names (``typing.Optional``).
-_TYPE_MODULES = frozenset({"typing", "typing_extensions", "t", "pathlib", "builtins", "collections.abc", "abc"})
-
-
-@dataclass(frozen=True, slots=True)
-class _AnyType:
-    """``Any``/``object``: every default matches."""
-
-
-@dataclass(frozen=True, slots=True)
-class _PathType:
-    """``Path``: a string (what papermill injects) or ``Path("…")``."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Scalar:
-    """``int``, ``float``, ``str``…: the Python types of literals that match (``float`` takes ``int``)."""
-
-    accepts: tuple[type, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Container:
-    """``list[T]``, ``set[T]``, ``tuple[A, B]``/``tuple[T, ...]``, ``dict[K, V]``."""
-
-    kind: type
-    args: tuple[_Type, ...]
-    variadic: bool = True  # tuple[T, ...]: every element is args[0]
-
-
-@dataclass(frozen=True, slots=True)
-class _Literal:
-    """``Literal["a", 1]``: the allowed values, with their exact types."""
-
-    values: tuple[object, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Union:
-    """``A | B``, ``Union[A, B]``, ``Optional[A]``."""
-
-    members: tuple[_Type, ...]
-
-
-_Type = _AnyType | _PathType | _Scalar | _Container | _Literal | _Union
-
-_NONE = _Scalar((type(None),))
-_SCALARS: dict[str, _Type] = {
-    "int": _Scalar((int, bool)),  # bool is an int for mypy too
-    "float": _Scalar((float, int, bool)),
-    "complex": _Scalar((complex, float, int, bool)),
-    "str": _Scalar((str,)),
-    "bytes": _Scalar((bytes,)),
-    "bool": _Scalar((bool,)),
-    "None": _NONE,
-    "NoneType": _NONE,
-    "Any": _AnyType(),
-    "object": _AnyType(),
-}
-_CONTAINERS: dict[str, type] = {
-    "list": list,
-    "List": list,
-    "MutableSequence": list,
-    "set": set,
-    "Set": set,
-    "MutableSet": set,
-    "AbstractSet": set,
-    "frozenset": set,
-    "FrozenSet": set,
-    "tuple": tuple,
-    "Tuple": tuple,
-    "dict": dict,
-    "Dict": dict,
-    "Mapping": dict,
-    "MutableMapping": dict,
-}
-_NOT_A_LITERAL = object()
-
-
-def _type_name(node: ast.expr) -> str | None:
-    """``int`` for ``int``, ``Optional`` for ``typing.Optional``; ``None`` for other modules' names."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute) and dotted_name(node.value) in _TYPE_MODULES:
-        return node.attr
-    return None
-
-
-def annotation_type(node: ast.expr) -> _Type | None:
-    """The type an annotation declares, or ``None`` when it is not one this module understands."""
-    if isinstance(node, ast.Constant):
-        if node.value is None:
-            return _NONE
-        if isinstance(node.value, str):  # a forward reference: "int | None"
-            try:
-                return annotation_type(ast.parse(node.value, mode="eval").body)
-            except (SyntaxError, ValueError, RecursionError):
-                return None
-        return None
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return _union(annotation_type(node.left), annotation_type(node.right))
-    if isinstance(node, ast.Subscript):
-        return _generic_type(node)
-    name = _type_name(node)
-    if name is None:
-        return None
-    if name in _SCALARS:
-        return _SCALARS[name]
-    if name in _PATH_TYPES:
-        return _PathType()
-    if name in _CONTAINERS:
-        kind = _CONTAINERS[name]
-        return _Container(kind, (_AnyType(), _AnyType()) if kind is dict else (_AnyType(),))
-    if name == "Sequence":
-        return _Union((_Container(list, (_AnyType(),)), _Container(tuple, (_AnyType(),))))
-    return None
-
-
-def _union(*members: _Type | None) -> _Type | None:
-    known = tuple(member for member in members if member is not None)
-    return _Union(known) if len(known) == len(members) else None
-
-
-def _generic_type(node: ast.Subscript) -> _Type | None:
-    name = _type_name(node.value)
-    args = list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
-    if name == "Optional" and len(args) == 1:
-        return _union(annotation_type(args[0]), _NONE)
-    if name == "Union":
-        return _union(*(annotation_type(arg) for arg in args))
-    if name == "Annotated":
-        return annotation_type(args[0])
-    if name == "Literal":
-        values = tuple(_literal_value(arg) for arg in args)
-        return None if _NOT_A_LITERAL in values else _Literal(values)
-    if name == "Sequence" and len(args) == 1:
-        element = annotation_type(args[0])
-        return None if element is None else _Union((_Container(list, (element,)), _Container(tuple, (element,))))
-    if name not in _CONTAINERS:
-        return None
-    kind = _CONTAINERS[name]
-    if kind is tuple:
-        if len(args) == 2 and isinstance(args[1], ast.Constant) and args[1].value is Ellipsis:  # noqa: PLR2004
-            element = annotation_type(args[0])
-            return None if element is None else _Container(tuple, (element,))
-        if len(args) == 1 and isinstance(args[0], ast.Tuple) and not args[0].elts:  # tuple[()]
-            return _Container(tuple, (), variadic=False)
-        members = tuple(annotation_type(arg) for arg in args)
-        known = tuple(member for member in members if member is not None)
-        return _Container(tuple, known, variadic=False) if len(known) == len(members) else None
-    expected = 2 if kind is dict else 1
-    if len(args) != expected:
-        return None
-    parts = tuple(annotation_type(arg) for arg in args)
-    known_parts = tuple(part for part in parts if part is not None)
-    return _Container(kind, known_parts) if len(known_parts) == expected else None
-
-
-def _literal_value(node: ast.expr) -> object:
-    """The value of a scalar literal (``3``, ``-0.5``, ``"a"``, ``True``, ``None``), else a sentinel."""
-    if isinstance(node, ast.Constant) and node.value is not Ellipsis:
-        return node.value
-    if (
-        isinstance(node, ast.UnaryOp)
-        and isinstance(node.op, ast.USub | ast.UAdd)
-        and isinstance(node.operand, ast.Constant)
-    ):
-        value = node.operand.value
-        if isinstance(value, int | float | complex) and not isinstance(value, bool):
-            return -value if isinstance(node.op, ast.USub) else value
-    return _NOT_A_LITERAL
-
-
-def _is_path_call(node: ast.expr) -> bool:
-    """``Path("data.csv")``: a path built from one string literal."""
-    if not isinstance(node, ast.Call) or node.keywords or len(node.args) != 1:
-        return False
-    func = dotted_name(node.func)
-    argument = node.args[0]
-    return (
-        func is not None
-        and func.rsplit(".", 1)[-1] in _PATH_TYPES
-        and isinstance(argument, ast.Constant)
-        and isinstance(argument.value, str)
-    )
-
-
-def is_literal(node: ast.expr) -> bool:
-    """A literal papermill can override: scalars, containers of literals, ``Path("…")``."""
-    if _literal_value(node) is not _NOT_A_LITERAL:
-        return True
-    if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        return all(not isinstance(element, ast.Starred) and is_literal(element) for element in node.elts)
-    if isinstance(node, ast.Dict):
-        return all(key is not None and is_literal(key) for key in node.keys) and all(map(is_literal, node.values))
-    return _is_path_call(node)
-
-
-def _all_of(results: Iterable[bool | None]) -> bool | None:
-    unknown = False
-    for result in results:
-        if result is False:
-            return False
-        unknown = unknown or result is None
-    return None if unknown else True
-
-
-def matches(declared: _Type, node: ast.expr) -> bool | None:
-    """Whether the literal ``node`` is a value of ``declared``; ``None`` when that cannot be told."""
-    if isinstance(declared, _AnyType):
-        return True
-    if isinstance(declared, _Union):
-        results = [matches(member, node) for member in declared.members]
-        return True if True in results else None if None in results else False
-    if isinstance(declared, _PathType):
-        return _is_path_call(node) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
-    if isinstance(declared, _Literal):
-        value = _literal_value(node)
-        return any(type(option) is type(value) and option == value for option in declared.values)
-    if isinstance(declared, _Scalar):
-        value = _literal_value(node)
-        return value is not _NOT_A_LITERAL and type(value) in declared.accepts
-    return _container_matches(declared, node)
-
-
-def _container_matches(declared: _Container, node: ast.expr) -> bool | None:
-    node_kinds: dict[type, type[ast.expr]] = {list: ast.List, set: ast.Set, tuple: ast.Tuple, dict: ast.Dict}
-    if not isinstance(node, node_kinds[declared.kind]):
-        return False
-    if isinstance(node, ast.Dict):
-        key_type, value_type = declared.args
-        keys = (matches(key_type, key) if key is not None else None for key in node.keys)
-        return _all_of(chain(keys, (matches(value_type, value) for value in node.values)))
-    if not isinstance(node, ast.List | ast.Set | ast.Tuple):
-        return False
-    if declared.variadic:
-        return _all_of(matches(declared.args[0], element) for element in node.elts)
-    if len(node.elts) != len(declared.args):
-        return False
-    return _all_of(matches(member, element) for member, element in zip(declared.args, node.elts, strict=True))
+# --- suggesting an annotation ----------------------------------------------------------------
 
 
 def _suggested_type(node: ast.expr) -> str | None:
     """A type annotation for a literal default: ``int`` for ``3``, ``list[str]`` for ``["a"]``."""
-    if _is_path_call(node):
+    if is_path_call(node):
         return "Path"
-    value = _literal_value(node)
-    if value is not _NOT_A_LITERAL:
+    value = literal_value(node)
+    if value is not NOT_A_LITERAL:
         return None if value is None else type(value).__name__
     if isinstance(node, ast.List | ast.Set | ast.Tuple) and node.elts:
         elements = {_suggested_type(element) for element in node.elts}
@@ -304,17 +71,6 @@ def _suggested_type(node: ast.expr) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class _Parameter:
-    """``name[: annotation] = value`` (``value`` is ``None`` for a bare, required ``name: T``)."""
-
-    name: str
-    line: int
-    column: int
-    annotation: ast.expr | None
-    value: ast.expr | None
-
-
-@dataclass(frozen=True, slots=True)
 class _Problem:
     """A statement of the parameters cell that is not ``name[: type] = literal``."""
 
@@ -325,7 +81,7 @@ class _Problem:
 
 @dataclass(slots=True)
 class _ParametersCell:
-    parameters: list[_Parameter] = field(default_factory=list)
+    parameters: list[ParameterStatement] = field(default_factory=list)
     problems: list[_Problem] = field(default_factory=list)
 
 
@@ -354,16 +110,6 @@ def _annotation_names(body: list[ast.stmt]) -> set[str]:
                 elif isinstance(node, ast.Constant) and isinstance(node.value, str):  # "Path | None"
                     names.update(_IDENTIFIER.findall(node.value))
     return names
-
-
-def _as_parameter(statement: ast.stmt) -> _Parameter | None:
-    """``name[: type] = value`` or ``name: type`` as a parameter; ``None`` for other statements."""
-    position = (statement.lineno, statement.col_offset + 1)
-    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-        return _Parameter(statement.target.id, *position, statement.annotation, statement.value)
-    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name):
-        return _Parameter(statement.targets[0].id, *position, None, statement.value)
-    return None
 
 
 def _stray(code: CodeCell, statement: ast.stmt, annotation_names: set[str]) -> _Problem | None:
@@ -404,7 +150,7 @@ def _read_parameters_cell(code: CodeCell) -> _ParametersCell | None:
     result = _ParametersCell()
     annotation_names = _annotation_names(tree.body)
     for statement in tree.body:
-        parameter = _as_parameter(statement)
+        parameter = parameter_statement(statement)
         if parameter is None:
             problem = _stray(code, statement, annotation_names)
             if problem is not None:
@@ -616,7 +362,7 @@ class UntypedParameter(Rule):
             if parameter.annotation is not None or parameter.value is None or not is_literal(parameter.value):
                 continue
             suggested = _suggested_type(parameter.value)
-            if _literal_value(parameter.value) is None:
+            if literal_value(parameter.value) is None:
                 example = f"`{parameter.name}: <type> | None = None`"
             elif suggested is not None:
                 example = f"`{parameter.name}: {suggested} = {_short(parameter.value)}`"
@@ -676,10 +422,10 @@ class ParameterTypeMismatch(Rule):
             if parameter.annotation is None or value is None or not is_literal(value):
                 continue
             declared = annotation_type(parameter.annotation)
-            if declared is None or matches(declared, value) is not False:
+            if declared is None or default_matches(declared, value) is not False:
                 continue
             annotation = ast.unparse(parameter.annotation)
-            if _literal_value(value) is None:
+            if literal_value(value) is None:
                 fix = f"declare it `{annotation} | None` or give it a `{annotation}` default"
             else:
                 fix = "change the default or the annotation"

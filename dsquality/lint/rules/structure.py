@@ -18,6 +18,7 @@ from dsquality.analysis.model import CodeCell, NotebookModel
 from dsquality.lint.diagnostic import Severity
 from dsquality.lint.rule import Finding, LintContext, Rule
 from dsquality.notebook import Cell, source_text
+from dsquality.promote.markers import is_exported
 
 __all__ = [
     "RULES",
@@ -37,17 +38,9 @@ __all__ = [
 
 # --- helpers shared by several rules -------------------------------------------------------------
 
-# ``# dsq: export`` as the first non-blank line of a cell (the promotion marker, like the tag).
-_EXPORT_MARKER = re.compile(r"\A\s*#\s*dsq:\s*export[ \t]*(?:\r?\n|\Z)")
-
 
 def _blank(text: str) -> bool:
     return not text or text.isspace()
-
-
-def is_exported(cell: Cell) -> bool:
-    """True for a cell ``dsq promote`` exports: tagged ``export`` or starting with ``# dsq: export``."""
-    return "export" in cell.tags or _EXPORT_MARKER.match(cell.source) is not None
 
 
 def _option(rule: Rule, context: LintContext, key: str) -> Any:

@@ -1,0 +1,1 @@
+"""Tests promoted from the example notebooks by ``dsq promote`` (generated files)."""
