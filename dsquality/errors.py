@@ -19,6 +19,7 @@ __all__ = [
     "DSQualityError",
     "DataSizeError",
     "FileWriteError",
+    "GridError",
     "MissingDependencyError",
     "ModelFileError",
     "NoTrainDataError",
@@ -34,6 +35,8 @@ __all__ = [
     "PromotionProblem",
     "PromotionTargetError",
     "RecordError",
+    "TemplateError",
+    "TemplateTargetExistsError",
     "ToolError",
 ]
 
@@ -440,4 +443,60 @@ class PromotionTargetError(DSQualityError):
             hint=hint
             or "Name the module with `dsq promote NOTEBOOK --module path/to/module.py` (remembered in the "
             "notebook), or map the notebook in [tool.dsquality.promote] of pyproject.toml.",
+        )
+
+
+# --- errors from batch runs (`dsq batch`) ----------------------------------------------------------
+
+
+class GridError(DSQualityError):
+    """A grid file for ``dsq batch`` cannot be read or is not of the grid format; no run was started.
+
+    ``path`` is the grid file (``None`` for a grid given as text), ``reason`` says what is wrong.
+    A usage error: exit 2. Parameter values are checked separately, as a :class:`ParameterError`.
+    """
+
+    def __init__(self, path: Path | None, reason: str) -> None:
+        self.path = Path(path) if path is not None else None
+        self.reason = reason
+        where = f"{self.path}: " if self.path is not None else ""
+        super().__init__(
+            f"{where}not a valid grid: {reason}.",
+            hint="A grid is a YAML mapping of parameter names to lists of values (every combination runs), "
+            "and/or `runs:` with a list of mappings (one run each); see `dsq batch --help`.",
+        )
+
+
+# --- errors from notebook templates (`dsq new`, the Jupyter extension) ----------------------------
+
+
+class TemplateError(DSQualityError):
+    """A notebook template is unknown or unusable, or the path to create a notebook at is invalid.
+
+    ``name`` is the template (or ``None`` when only the path is at fault), ``reason`` says what is
+    wrong; ``choices`` lists the known templates, for a typo. A usage error: exit 2.
+    """
+
+    def __init__(self, name: str | None, reason: str, *, choices: Iterable[str] = (), hint: str | None = None) -> None:
+        self.name = name
+        self.reason = reason
+        self.choices = tuple(choices)
+        close = difflib.get_close_matches(name, self.choices, n=1) if name else []
+        if hint is None:
+            hint = f"Did you mean '{close[0]}'?" if close else "Run 'dsq new --list' to see the available templates."
+        where = f"template '{name}': " if name else ""
+        super().__init__(f"{where}{reason}.", hint=hint)
+
+
+class TemplateTargetExistsError(DSQualityError):
+    """A notebook was to be created from a template where a file already exists; nothing was written.
+
+    ``path`` is the existing file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        super().__init__(
+            f"{self.path}: already exists; a template never overwrites a file.",
+            hint="Choose another path, or move the existing file away first.",
         )

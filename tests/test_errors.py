@@ -9,6 +9,7 @@ from dsquality.errors import (
     DataSizeError,
     DSQualityError,
     FileWriteError,
+    GridError,
     MissingDependencyError,
     ModelFileError,
     NotebookExecutionError,
@@ -24,6 +25,8 @@ from dsquality.errors import (
     PromotionProblem,
     PromotionTargetError,
     RecordError,
+    TemplateError,
+    TemplateTargetExistsError,
     ToolError,
 )
 
@@ -59,6 +62,9 @@ EXAMPLES: list[DSQualityError] = [
         ],
     ),
     PromotionTargetError(Path("nb.ipynb"), "no module to promote to"),
+    GridError(Path("grid.yaml"), "`seed` has no values"),
+    TemplateError("trainig", "no such template", choices=["training", "evaluation"]),
+    TemplateTargetExistsError(Path("analysis/new.ipynb")),
 ]
 
 

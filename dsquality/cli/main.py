@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 
 from dsquality import __version__
-from dsquality.cli import clean, lint, params, profile, promote, rule, rules, run
+from dsquality.cli import clean, lint, new, params, profile, promote, rule, rules, run
 from dsquality.cli.command import Command
 from dsquality.cli.handler import handle_errors
 
@@ -17,6 +17,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 COMMANDS: dict[str, Command] = {
     clean.NAME: clean,
     lint.NAME: lint,
+    new.NAME: new,
     params.NAME: params,
     profile.NAME: profile,
     promote.NAME: promote,
