@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from dsquality.cli.arguments import positive_int, seconds
+
 if TYPE_CHECKING:
     from dsquality.runs.batch import BatchProgress, BatchResult
 
@@ -41,14 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--executor", choices=_EXECUTORS, default="local", help="where runs execute (default: local)")
     parser.add_argument(
-        "--workers", type=_positive_int, metavar="N", help="runs at the same time (default: the number of cores)"
+        "--workers", type=positive_int, metavar="N", help="runs at the same time (default: the number of cores)"
     )
     parser.add_argument(
         "--scheduler",
         metavar="ADDRESS",
         help="a Dask scheduler, tcp://HOST:PORT (--executor dask; default: a local cluster on 127.0.0.1)",
     )
-    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="time limit for each cell of each run")
+    parser.add_argument("--timeout", type=seconds, metavar="SECONDS", help="time limit for each cell of each run")
     parser.add_argument("--cwd", type=Path, help="working directory of the kernels (default: the notebook's folder)")
     parser.add_argument("--kernel", help="kernel name (default: the notebook's kernelspec)")
     parser.add_argument(
@@ -57,16 +59,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run every run again (default: skip runs that finished ok with the same notebook and values)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar or table: print only the summary line")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

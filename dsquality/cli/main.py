@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 
 from dsquality import __version__
-from dsquality.cli import batch, clean, lint, new, params, profile, promote, rule, rules, run
+from dsquality.cli import batch, check, clean, lint, new, params, profile, promote, rule, rules, run
 from dsquality.cli.command import Command
 from dsquality.cli.handler import handle_errors
 
@@ -16,6 +16,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 # One explicit dict: adding a subcommand means adding its module here.
 COMMANDS: dict[str, Command] = {
     batch.NAME: batch,
+    check.NAME: check,
     clean.NAME: clean,
     lint.NAME: lint,
     new.NAME: new,

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from dsquality.cli.arguments import seconds
+
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 NAME = "run"
@@ -52,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a YAML file of parameter values (repeatable); -p overrides -y, which overrides -f",
     )
     parser.add_argument("--cwd", type=Path, help="working directory of the kernel (default: the notebook's folder)")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="time limit for each cell")
+    parser.add_argument("--timeout", type=seconds, metavar="SECONDS", help="time limit for each cell")
     parser.add_argument("--kernel", help="kernel name (default: the notebook's kernelspec)")
 
 

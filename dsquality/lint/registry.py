@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dsquality.lint.rule import Rule
-from dsquality.lint.rules import hygiene, parameters, reproducibility, structure
+from dsquality.lint.rules import hygiene, leakage, parameters, reproducibility, structure
 from dsquality.report.rule_info import RuleInfo
 
 __all__ = ["RULES", "default_options", "rule_infos"]
@@ -11,7 +11,7 @@ __all__ = ["RULES", "default_options", "rule_infos"]
 
 def _build() -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
-    for family in (reproducibility, structure, parameters, hygiene):
+    for family in (reproducibility, structure, parameters, hygiene, leakage):
         for rule_class in family.RULES:
             if rule_class.code in rules:
                 message = f"duplicate rule code {rule_class.code}"

@@ -10,6 +10,7 @@ and its own error-marker cells), an error from :mod:`dsquality.errors`, and the 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -84,7 +85,8 @@ def execute_notebook(
     output.parent.mkdir(parents=True, exist_ok=True)
     engine_options: dict[str, Any] = {"injection": Injection(values, schema.language)}
     if timeout is not None:
-        engine_options["execution_timeout"] = timeout
+        # nbclient takes whole seconds only; round up so a limit is never shortened.
+        engine_options["execution_timeout"] = math.ceil(timeout)
     started = time.perf_counter()
     log.info("running %s -> %s", notebook, output)
     try:

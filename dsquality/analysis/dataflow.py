@@ -1,0 +1,907 @@
+"""Where a notebook's data goes: a dataflow over its cells for the leakage rules (DSQ5xx).
+
+One walk over the top-level statements of every code cell, in document order (the order of
+Restart & Run All), evaluates each expression to an abstract :class:`Value`: which part of the
+rows it holds (:class:`Label`), which leaks it carries (a stateful fit or an oversampling on rows
+not yet split), which estimator object it is, which test scores flowed into it, which columns it
+was read from. Statements record :class:`Event` objects the rules read: splits, fits, uses of
+fitted estimators, metrics, cross-validations and selections of a best score.
+
+Labels come from what the code does, never from names alone: the outputs of ``train_test_split``
+by position, the fold indices of ``KFold.split``, row cuts (``df[:800]``, ``df.head(800)``).
+Data that carries no label is *unsplit*: upstream of any split. Function bodies are not followed
+(what a function does to its arguments is unknown), which keeps findings to what the notebook shows.
+
+The walk runs only for notebooks that import a machine-learning library (see
+:data:`~dsquality.analysis.ml_knowledge.ML_MODULES`), and at most once per notebook model.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+import functools
+from dataclasses import dataclass, field, replace
+
+from dsquality.analysis.facts import NameKind, dotted_name
+from dsquality.analysis.ml_knowledge import (
+    AGGREGATE_METHODS,
+    CROSS_VALIDATION_FUNCTIONS,
+    CUT_METHODS,
+    ML_MODULES,
+    PREDICT_METHODS,
+    SELECTION_FUNCTIONS,
+    SPLIT_FUNCTIONS,
+    STATEFUL_FUNCTIONS,
+    SUPERVISED_METRICS,
+    Kind,
+    estimator_kind,
+)
+from dsquality.analysis.model import CodeCell, NotebookModel
+
+__all__ = [
+    "CrossValidation",
+    "Dataflow",
+    "Derived",
+    "Estimator",
+    "Fit",
+    "Label",
+    "Leak",
+    "LeakKind",
+    "Metric",
+    "Score",
+    "Selection",
+    "Split",
+    "Use",
+    "Value",
+    "analyse",
+    "imports_ml",
+]
+
+
+class Label(enum.Enum):
+    """Which rows a value holds. No label at all means UNSPLIT: upstream of any split."""
+
+    UNSPLIT = "unsplit"
+    TRAIN = "train"
+    VALID = "validation"  # a split of training rows, or the held-out fold of a cross-validation
+    TEST = "test"
+
+
+class LeakKind(enum.Enum):
+    """How rows not yet split were used before the split."""
+
+    PREFIT = "prefit"  # a stateful fit (or column statistics) on all rows
+    RESAMPLE = "resample"  # oversampling of all rows
+
+
+Order = tuple[int, int, int]  # (position among code cells, line, column)
+
+
+@dataclass(frozen=True, slots=True)
+class Leak:
+    """Where rows not yet split were fitted on or resampled: ``what`` quotes it (``scaler.fit``)."""
+
+    kind: LeakKind
+    what: str
+    cell: int
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A score computed on test rows."""
+
+    what: str  # ``model.score``, ``accuracy_score``
+    cell: int
+    line: int
+    column: int
+    in_loop: bool
+    estimators: frozenset[int]  # ids of the estimators scored
+    data_name: str | None  # the name of the test rows given, when a plain name
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """A column assigned from other columns of an unsplit frame: ``df["ratio"] = df["a"] / df["y"]``."""
+
+    column: str
+    sources: frozenset[str]
+    cell: int
+    line: int
+    column_offset: int
+
+
+@dataclass(eq=False, slots=True)
+class Estimator:
+    """One estimator object, created by calling a known class; mutable as ``fit`` changes it."""
+
+    class_name: str
+    kind: Kind
+    cell: int
+    line: int
+    var: str | None = None  # the first name it was bound to
+    prefit: Leak | None = None  # set by a fit on unsplit rows (stateful transformers)
+
+    @property
+    def label(self) -> str:
+        """``scaler`` or ``StandardScaler()`` for messages."""
+        return self.var or f"{self.class_name}()"
+
+
+_NO_LABELS: frozenset[Label] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """What the analysis knows about the value of an expression."""
+
+    labels: frozenset[Label] = _NO_LABELS
+    leaks: frozenset[Leak] = frozenset()
+    estimator: Estimator | None = None
+    predicted_by: frozenset[int] = frozenset()  # ids of estimators whose predictions these are
+    predicted_on: frozenset[tuple[str, int]] = frozenset()  # the rows those predictions were made on
+    scores: frozenset[Score] = frozenset()
+    aggregate: Leak | None = None  # a column statistic of unsplit rows
+    columns: frozenset[str] = frozenset()  # columns read (``df["y"]``)
+    derived: frozenset[Derived] | None = frozenset()  # None: columns selected in an unknown way
+    parts: tuple[Value, Value] | None = None  # the train and test parts of a split's result
+    index: bool = False  # fold indices (``train_idx``), which label the rows they select
+    members: tuple[tuple[str, Value], ...] = ()  # a dict literal's values by constant key
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is known: plain data or a plain object."""
+        return self is _EMPTY or self == _EMPTY
+
+    def __or__(self, other: Value) -> Value:
+        if other.empty:
+            return self.plain()
+        if self.empty:
+            return other.plain()
+        derived = None if self.derived is None or other.derived is None else self.derived | other.derived
+        return Value(
+            self.labels | other.labels,
+            self.leaks | other.leaks,
+            None,
+            self.predicted_by | other.predicted_by,
+            self.predicted_on | other.predicted_on,
+            self.scores | other.scores,
+            self.aggregate or other.aggregate,
+            self.columns | other.columns,
+            derived,
+        )
+
+    def plain(self) -> Value:
+        """This value as data: without the estimator object or the split parts."""
+        if self.estimator is None and self.parts is None and not self.index and not self.members:
+            return self
+        return replace(self, estimator=None, parts=None, index=False, members=())
+
+
+_EMPTY = Value()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something a statement does, at a place of the notebook."""
+
+    cell: int
+    line: int
+    column: int
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class Split(Event):
+    """Rows split by ``train_test_split`` or a row cut; ``data`` is what was split."""
+
+    what: str
+    data: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Fit(Event):
+    """``estimator.fit(...)``, ``fit_transform``, ``partial_fit`` or ``fit_resample``."""
+
+    estimator: Estimator
+    method: str
+    x: Value
+    y: Value
+    fitted_on: Value  # the union of every value given: positional, keyword, ``eval_set=``
+    x_name: str | None  # the name given as X, when a plain name (with its binding number)
+    x_key: tuple[str, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Use(Event):
+    """A fitted estimator applied to rows: ``predict``, ``score``, ``transform``."""
+
+    estimator: Estimator
+    method: str
+    data: Value
+    x_key: tuple[str, int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Metric(Event):
+    """A metric function called on true and predicted values: ``accuracy_score(y_test, pred)``."""
+
+    what: str
+    data: Value
+    x_keys: frozenset[tuple[str, int]]  # the rows the predictions were made on, when known
+
+
+@dataclass(frozen=True, slots=True)
+class CrossValidation(Event):
+    """A cross-validation: ``cross_val_score(est, X, y)``, ``search.fit(X, y)``, ``kf.split(X)``."""
+
+    what: str
+    data: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Selection(Event):
+    """Test scores fed into a choice of the best: ``max(scores)``, ``if score > best``, ``best_k = …``."""
+
+    how: str
+    scores: frozenset[Score]
+
+
+@dataclass(slots=True)
+class Dataflow:
+    """The events of one notebook, in document order."""
+
+    splits: list[Split] = field(default_factory=list)
+    fits: list[Fit] = field(default_factory=list)
+    uses: list[Use] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    cross_validations: list[CrossValidation] = field(default_factory=list)
+    selections: list[Selection] = field(default_factory=list)
+    estimators: dict[int, Estimator] = field(default_factory=dict)
+
+    @property
+    def has_held_out_data(self) -> bool:
+        """A split, a row cut or a cross-validation anywhere."""
+        return bool(self.splits or self.cross_validations)
+
+
+def imports_ml(model: NotebookModel) -> bool:
+    """Whether any cell imports a machine-learning library (the cheap pre-filter)."""
+    return any(fact.module.split(".", 1)[0] in ML_MODULES for code in model.code_cells for fact in code.facts.imports)
+
+
+@functools.lru_cache(maxsize=2)
+def analyse(model: NotebookModel) -> Dataflow | None:
+    """The dataflow of ``model``, or ``None`` for a notebook that imports no ML library.
+
+    Cached for the last notebooks, so the eight rules that read it share one walk.
+    """
+    if not imports_ml(model):
+        return None
+    walker = _Walker()
+    for position, code in enumerate(model.code_cells):
+        tree = code.parsed.tree
+        if tree is None:
+            continue
+        if walker.may_matter(code):
+            walker.run_cell(position, code, tree)
+        else:
+            walker.skip_cell(code)
+    return walker.flow
+
+
+_METADATA_ATTRIBUTES = frozenset({
+    "shape", "columns", "dtypes", "dtype", "ndim", "size", "classes_", "n_features_in_", "feature_names_in_",
+})  # fmt: skip
+_TARGET_ATTRIBUTES = frozenset({"target", "label", "labels", "y"})
+_FIT_METHODS = frozenset({"fit", "fit_transform", "partial_fit", "fit_resample", "fit_predict"})
+# Calls a cell must make (or names it must read) to be worth walking; see ``_Walker.may_matter``.
+_RELEVANT_CALLS = (
+    _FIT_METHODS | PREDICT_METHODS | AGGREGATE_METHODS | SELECTION_FUNCTIONS | frozenset(CUT_METHODS) | frozenset({
+        "transform", "score", "split", "fillna", "sample", "concat", "resample", "append", "extend", "update",
+    })
+)  # fmt: skip
+_MUTATORS = frozenset({"append", "extend", "update", "insert", "add", "setdefault"})
+_SELECTION_COMPARISONS = (ast.Gt, ast.GtE, ast.Lt, ast.LtE)
+_EVAL_KEYWORDS = ("eval_set", "validation_data", "X_val", "X_valid")
+_CONCAT_LABELS = {"train": Label.TRAIN, "test": Label.TEST}
+
+
+def _constant_strings(node: ast.expr | None) -> frozenset[str] | None:
+    """``"a"`` or ``["a", "b"]`` as a set of strings; ``None`` for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return frozenset({node.value})
+    if isinstance(node, ast.List | ast.Tuple) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
+    ):
+        return frozenset(e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
+    return None
+
+
+def _is_small_constant(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, int) and abs(node.value) <= 1
+
+
+def _split_parts(data: Value, *, index: bool = False) -> tuple[Value, Value]:
+    """The train and test parts of splitting ``data``: a split of training rows holds out validation rows."""
+    base = data.plain()
+    if index or (Label.TRAIN in data.labels and Label.TEST not in data.labels):
+        first, second = Label.TRAIN, Label.VALID
+    elif Label.TEST in data.labels:
+        first, second = Label.VALID, Label.TEST
+    else:
+        first, second = Label.TRAIN, Label.TEST
+    return (
+        replace(base, labels=frozenset({first}), index=index),
+        replace(base, labels=frozenset({second}), index=index),
+    )
+
+
+class _Walker:
+    """Evaluates the top-level statements of each cell in order (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.flow = Dataflow()
+        self.env: dict[str, Value] = {}
+        self.generation: dict[str, int] = {}
+        self.aliases: dict[str, str] = {}
+        self.loop = 0
+        self.position = 0
+        self.cell = 0
+
+    # --- helpers -------------------------------------------------------------------------------
+    def may_matter(self, code: CodeCell) -> bool:
+        """Whether a cell can change what is known: the cheap test that spares most cells a walk.
+
+        It matters when it imports, reads a name something is known about, calls something the
+        analysis knows, assigns a column or cuts rows.
+        """
+        facts = code.facts
+        if facts.imports:
+            return True
+        env, aliases = self.env, self.aliases
+        for event in facts.names:
+            if event.name in env and event.kind is NameKind.READ:
+                return True
+        for call in facts.calls:
+            func = call.func
+            if func.rpartition(".")[2] in _RELEVANT_CALLS or func.partition(".")[0] in aliases:
+                return True
+        source = code.cell.source
+        return "]=" in source or "] =" in source or "[:" in source or ":]" in source
+
+    def skip_cell(self, code: CodeCell) -> None:
+        """Forget what the names a skipped cell binds held."""
+        for event in code.facts.names:
+            if event.kind is NameKind.BIND and not event.deferred:
+                self.bind(event.name, _EMPTY)
+
+    def run_cell(self, position: int, code: CodeCell, tree: ast.Module) -> None:
+        self.position, self.cell = position, code.index
+        try:
+            self.block(tree.body)
+        except RecursionError:  # nesting too deep to follow: the rest of this cell is unknown
+            self.env.clear()
+
+    def order(self, node: ast.AST) -> Order:
+        return (self.position, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+
+    def where(self, node: ast.AST) -> tuple[int, int, int, Order]:
+        line, column = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+        return (self.cell, line, column, (self.position, line, column))
+
+    def qualify(self, node: ast.expr) -> str | None:
+        """The dotted callee resolved through the imports (``np.mean`` -> ``numpy.mean``)."""
+        name = node.id if isinstance(node, ast.Name) else dotted_name(node)
+        if name is None:
+            return None
+        head, dot, rest = name.partition(".")
+        target = self.aliases.get(head)
+        if target is None:
+            return None
+        return f"{target}.{rest}" if dot else target
+
+    def key(self, node: ast.expr | None) -> tuple[str, int] | None:
+        """A plain name with its binding number: the identity of the rows it holds."""
+        if isinstance(node, ast.Name):
+            return (node.id, self.generation.get(node.id, 0))
+        return None
+
+    def bind(self, name: str, value: Value) -> None:
+        self.generation[name] = self.generation.get(name, 0) + 1
+        self.aliases.pop(name, None)
+        if value.empty:
+            self.env.pop(name, None)
+        else:
+            if value.estimator is not None and value.estimator.var is None:
+                value.estimator.var = name
+            self.env[name] = value
+
+    # --- statements ----------------------------------------------------------------------------
+    def block(self, body: list[ast.stmt]) -> None:
+        for statement in body:
+            self.statement(statement)
+
+    def statement(self, node: ast.stmt) -> None:  # noqa: PLR0912, PLR0915 - one branch per statement kind
+        if isinstance(node, ast.Assign):
+            value = self.expr(node.value, assigned=True)
+            for target in node.targets:
+                self.assign(target, value)
+        elif isinstance(node, ast.Expr):
+            self.expr(node.value)
+        elif isinstance(node, ast.AugAssign):
+            value = self.expr(node.value)
+            if isinstance(node.target, ast.Name):
+                self.bind(node.target.id, self.env.get(node.target.id, _EMPTY) | value)
+            else:
+                self.assign(node.target, value)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                self.assign(node.target, self.expr(node.value, assigned=True))
+        elif isinstance(node, ast.For | ast.AsyncFor):
+            self.assign(node.target, self.expr(node.iter))
+            self.loop += 1
+            self.block(node.body)
+            self.loop -= 1
+            self.block(node.orelse)
+        elif isinstance(node, ast.While):
+            self.expr(node.test)
+            self.loop += 1
+            self.block(node.body)
+            self.loop -= 1
+            self.block(node.orelse)
+        elif isinstance(node, ast.If):
+            self.expr(node.test)
+            self.block(node.body)
+            self.block(node.orelse)
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                value = self.expr(item.context_expr)
+                if item.optional_vars is not None:
+                    self.assign(item.optional_vars, value)
+            self.block(node.body)
+        elif isinstance(node, ast.Try):
+            self.block(node.body)
+            for handler in node.handlers:
+                self.block(handler.body)
+            self.block(node.orelse)
+            self.block(node.finalbody)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.bind(alias.asname, _EMPTY)
+                    self.aliases[alias.asname] = alias.name
+                else:
+                    head = alias.name.split(".", 1)[0]
+                    self.bind(head, _EMPTY)
+                    self.aliases[head] = head
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name != "*":
+                    name = alias.asname or alias.name
+                    self.bind(name, _EMPTY)
+                    if node.module and not node.level:
+                        self.aliases[name] = f"{node.module}.{alias.name}"
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            self.bind(node.name, _EMPTY)
+
+    def assign(self, target: ast.expr, value: Value) -> None:
+        if isinstance(target, ast.Name):
+            if value.scores and target.id.lower().startswith("best"):
+                self.select(target, f"the assignment of `{target.id}`", value.scores)
+            self.bind(target.id, value)
+        elif isinstance(target, ast.Tuple | ast.List):
+            parts = value.parts
+            for position, element in enumerate(target.elts):
+                if parts is not None:
+                    self.assign(element, parts[position % 2])
+                else:
+                    self.assign(element, value.plain())
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, value.plain())
+        elif isinstance(target, ast.Subscript):
+            self.assign_column(target, value)
+
+    def assign_column(self, target: ast.Subscript, value: Value) -> None:
+        """``df["col"] = value``: the frame takes the value's leaks, and the column records its sources."""
+        base = target.value
+        while isinstance(base, ast.Subscript | ast.Attribute):  # df.loc[:, "c"], df["c"][mask]
+            base = base.value
+        self.expr(target.slice)
+        if not isinstance(base, ast.Name):
+            return
+        frame = self.env.get(base.id, _EMPTY)
+        column = _constant_strings(target.slice)
+        added = replace(value.plain(), labels=_NO_LABELS, predicted_by=frozenset(), columns=frozenset(), derived=None)
+        derived = frame.derived
+        if (
+            column is not None
+            and len(column) == 1
+            and value.columns
+            and not frame.labels
+            and derived is not None
+            and target.value is base
+        ):
+            (name,) = column
+            derived = derived | {Derived(name, value.columns, self.cell, target.lineno, target.col_offset + 1)}
+        merged = replace(frame | added, labels=frame.labels, columns=frame.columns, derived=derived)
+        if merged.empty:
+            self.env.pop(base.id, None)
+        else:
+            self.env[base.id] = merged
+
+    # --- expressions ---------------------------------------------------------------------------
+    def expr(self, node: ast.expr, *, assigned: bool = False) -> Value:  # noqa: PLR0912
+        if isinstance(node, ast.Name):
+            return self.env.get(node.id, _EMPTY)
+        if isinstance(node, ast.Constant):
+            return _EMPTY
+        if isinstance(node, ast.Call):
+            return self.call(node, assigned=assigned)
+        if isinstance(node, ast.Attribute):
+            return self.attribute(node)
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node, assigned=assigned)
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.Compare):
+            values = [self.expr(node.left), *(self.expr(c) for c in node.comparators)]
+            result = self.union(values)
+            if self.loop and result.scores and any(isinstance(op, _SELECTION_COMPARISONS) for op in node.ops):
+                self.select(node, "a comparison of scores in a loop", result.scores)
+            return result
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            return self.union([self.expr(e) for e in node.elts])
+        if isinstance(node, ast.Dict):
+            values = [self.expr(v) for v in node.values]
+            result = self.union(values)
+            keys = [k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None for k in node.keys]
+            if result.empty or None in keys:
+                return result
+            return replace(result, members=tuple((str(k), v) for k, v in zip(keys, values, strict=True)))
+        if isinstance(node, ast.UnaryOp):
+            return self.expr(node.operand)
+        if isinstance(node, ast.BoolOp):
+            return self.union([self.expr(v) for v in node.values])
+        if isinstance(node, ast.IfExp):
+            self.expr(node.test)
+            return self.expr(node.body) | self.expr(node.orelse)
+        if isinstance(node, ast.Starred):
+            return self.expr(node.value)
+        if isinstance(node, ast.NamedExpr):
+            value = self.expr(node.value)
+            self.bind(node.target.id, value)
+            return value
+        if isinstance(node, ast.JoinedStr):
+            for part in node.values:
+                if isinstance(part, ast.FormattedValue):
+                    self.expr(part.value)
+            return _EMPTY
+        if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):
+            return self.comprehension(node)
+        return _EMPTY
+
+    def union(self, values: list[Value]) -> Value:
+        result = _EMPTY
+        for value in values:
+            if not value.empty:
+                result = result | value
+        return result
+
+    def comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp) -> Value:
+        saved: dict[str, Value | None] = {}
+        self.loop += 1
+        for generator in node.generators:
+            iterated = self.expr(generator.iter)
+            for name_node in ast.walk(generator.target):
+                if isinstance(name_node, ast.Name):
+                    saved.setdefault(name_node.id, self.env.get(name_node.id))
+                    self.env[name_node.id] = iterated.plain()
+        result = self.expr(node.key) | self.expr(node.value) if isinstance(node, ast.DictComp) else self.expr(node.elt)
+        self.loop -= 1
+        for name, previous in saved.items():
+            if previous is None or previous.empty:
+                self.env.pop(name, None)
+            else:
+                self.env[name] = previous
+        return result
+
+    def attribute(self, node: ast.Attribute) -> Value:
+        base = self.expr(node.value)
+        attr = node.attr
+        if base.estimator is not None:
+            return base if attr.endswith("estimator_") else _EMPTY
+        if attr in _METADATA_ATTRIBUTES:
+            return _EMPTY
+        if attr in _TARGET_ATTRIBUTES and isinstance(node.value, ast.Name):
+            # ``iris.target`` / ``df.label``: a column read by attribute, for DSQ507's target columns.
+            return replace(base.plain(), columns=frozenset({attr}))
+        return base.plain()
+
+    def subscript(self, node: ast.Subscript, *, assigned: bool) -> Value:
+        whole = self.expr(node.value)
+        index_node = node.slice
+        if whole.members and isinstance(index_node, ast.Constant):
+            return next((v for k, v in whole.members if k == index_node.value), _EMPTY)
+        base = whole.plain()
+        if isinstance(index_node, ast.Slice):
+            for bound in (index_node.lower, index_node.upper, index_node.step):
+                if bound is not None:
+                    self.expr(bound)
+            return self.cut(node, base, index_node, assigned=assigned)
+        index = self.expr(index_node)
+        if index.index and index.labels:
+            return replace(base, labels=index.labels)
+        columns = _constant_strings(index_node)
+        if columns is not None:
+            if base.empty and len(columns) > 1:
+                return base
+            if isinstance(index_node, ast.Constant):  # one column: a Series, not features
+                return replace(base, columns=base.columns | columns, derived=frozenset())
+            derived = None if base.derived is None else frozenset(d for d in base.derived if d.column in columns)
+            return replace(base, columns=base.columns | columns, derived=derived)
+        # df.iloc[:, :-1], X[cols], df[mask]: columns chosen in a way this analysis does not follow
+        if base.empty and not index.leaks:
+            return base
+        return replace(base, leaks=base.leaks | index.leaks, derived=None)
+
+    def cut(self, node: ast.Subscript, base: Value, index: ast.Slice, *, assigned: bool) -> Value:
+        """``df[:800]`` holds training rows, ``df[800:]`` test rows, when assigned from unsplit rows."""
+        if not assigned or base.labels or index.step is not None:
+            return base
+        if index.lower is None and index.upper is not None and not _is_small_constant(index.upper):
+            part = 0
+        elif index.upper is None and index.lower is not None and not _is_small_constant(index.lower):
+            part = 1
+        else:
+            return base
+        self.flow.splits.append(Split(*self.where(node), what="a row cut", data=base))
+        return _split_parts(base)[part]
+
+    def binop(self, node: ast.BinOp) -> Value:
+        operands: list[ast.expr] = []
+        left: ast.expr = node
+        while isinstance(left, ast.BinOp):
+            operands.append(left.right)
+            left = left.left
+        operands.append(left)
+        values = [self.expr(operand) for operand in reversed(operands)]
+        result = self.union(values)
+        aggregates = [v.aggregate for v in values if v.aggregate is not None]
+        has_rows = any(
+            v.aggregate is None and not isinstance(o, ast.Constant)
+            for v, o in zip(values, reversed(operands), strict=True)
+        )
+        if aggregates and has_rows:
+            result = replace(result, leaks=result.leaks | {aggregates[0]}, aggregate=None)
+        return result
+
+    # --- calls ---------------------------------------------------------------------------------
+    def call(self, node: ast.Call, *, assigned: bool) -> Value:
+        func = node.func
+        receiver = self.expr(func.value) if isinstance(func, ast.Attribute) else _EMPTY
+        args = [self.expr(a) for a in node.args]
+        keywords = {k.arg: self.expr(k.value) for k in node.keywords}
+        if receiver.estimator is not None and isinstance(func, ast.Attribute):
+            return self.estimator_call(node, func.attr, receiver.estimator, args, keywords)
+        qualified = self.qualify(func)
+        if qualified is not None:
+            result = self.library_call(node, qualified, args, keywords)
+            if result is not None:
+                return result
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        everything = self.union([receiver, *args, *keywords.values()])
+        if name in SELECTION_FUNCTIONS and everything.scores:
+            self.select(node, f"`{name}`", everything.scores)
+        if not isinstance(func, ast.Attribute):
+            return everything
+        if name in _MUTATORS and isinstance(func.value, ast.Name) and not everything.empty:
+            self.env[func.value.id] = everything.plain()  # scores.append(score), results.update(...)
+        return self.data_method(node, name, receiver, args=args, everything=everything, assigned=assigned)
+
+    def library_call(  # noqa: PLR0912
+        self, node: ast.Call, qualified: str, args: list[Value], keywords: dict[str | None, Value]
+    ) -> Value | None:
+        """Calls of known library functions and classes; ``None`` for any other."""
+        name = qualified.rsplit(".", 1)[-1]
+        kind = estimator_kind(qualified)
+        if kind is not None:
+            estimator = Estimator(name, kind, self.cell, node.lineno)
+            self.flow.estimators[id(estimator)] = estimator
+            return Value(estimator=estimator)
+        top = qualified.split(".", 1)[0]
+        everything = self.union([*args, *keywords.values()])
+        if top == "sklearn":
+            if name in SPLIT_FUNCTIONS:
+                self.flow.splits.append(Split(*self.where(node), what=f"`{name}`", data=everything))
+                return Value(parts=_split_parts(everything))
+            if name in CROSS_VALIDATION_FUNCTIONS:
+                data = args[1] if len(args) > 1 else keywords.get("X", _EMPTY)
+                self.flow.cross_validations.append(CrossValidation(*self.where(node), what=f"`{name}`", data=data))
+                return _EMPTY
+            if name in SUPERVISED_METRICS:
+                return self.metric(node, name, args, keywords, everything)
+            if name in STATEFUL_FUNCTIONS:
+                return self.stateful_output(node, f"`{name}`", everything)
+            if name == "resample" and not _keyword_false(node, "replace"):
+                return self.resampled(node, "`resample`", everything)
+            if name in {"shuffle"}:
+                return everything
+        if top == "numpy":
+            if name in AGGREGATE_METHODS and args and not args[0].labels:
+                return replace(everything, aggregate=self.leak(node, LeakKind.PREFIT, f"`{qualified}`"))
+            if name in SELECTION_FUNCTIONS or name in {"amax", "nanargmax"}:
+                if everything.scores:
+                    self.select(node, f"`{name}`", everything.scores)
+                return everything
+        if top == "pandas" and name == "concat":
+            return everything
+        return None
+
+    def metric(
+        self, node: ast.Call, name: str, args: list[Value], keywords: dict[str | None, Value], everything: Value
+    ) -> Value:
+        del args, keywords
+        metric = Metric(*self.where(node), what=f"`{name}`", data=everything, x_keys=everything.predicted_on)
+        self.flow.metrics.append(metric)
+        if Label.TEST in everything.labels:
+            score = Score(
+                f"`{name}`", self.cell, node.lineno, node.col_offset + 1, self.loop > 0, everything.predicted_by, None
+            )
+            return Value(scores=frozenset({score}))
+        return _EMPTY
+
+    def leak(self, node: ast.AST, kind: LeakKind, what: str) -> Leak:
+        return Leak(kind, what, self.cell, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+
+    def stateful_output(self, node: ast.AST, what: str, data: Value) -> Value:
+        """The output of a stateful transformation of ``data``: leaky when ``data`` is unsplit."""
+        data = data.plain()
+        if data.labels:
+            return data
+        return replace(data, leaks=data.leaks | {self.leak(node, LeakKind.PREFIT, what)})
+
+    def resampled(self, node: ast.AST, what: str, data: Value) -> Value:
+        data = data.plain()
+        if data.labels:
+            return data
+        return replace(data, leaks=data.leaks | {self.leak(node, LeakKind.RESAMPLE, what)})
+
+    def select(self, node: ast.AST, how: str, scores: frozenset[Score]) -> None:
+        self.flow.selections.append(Selection(*self.where(node), how=how, scores=scores))
+
+    def data_method(
+        self,
+        node: ast.Call,
+        name: str,
+        receiver: Value,
+        *,
+        args: list[Value],
+        everything: Value,
+        assigned: bool,
+    ) -> Value:
+        """A method of a DataFrame, Series or array (or of anything this analysis does not know)."""
+        receiver = receiver.plain()
+        if name in AGGREGATE_METHODS and not receiver.labels and not args:
+            return replace(receiver, aggregate=self.leak(node, LeakKind.PREFIT, f"`.{name}()`"))
+        if name == "fillna" and any(a.aggregate is not None for a in args):
+            aggregate = next(a.aggregate for a in args if a.aggregate is not None)
+            return replace(everything, leaks=everything.leaks | {aggregate}, aggregate=None)
+        if name == "sample" and _keyword_true(node, "replace"):
+            return self.resampled(node, "`.sample(replace=True)`", everything)
+        if name in CUT_METHODS and assigned and node.args and not receiver.labels:
+            if _is_small_constant(node.args[0]):
+                return receiver
+            self.flow.splits.append(Split(*self.where(node), what=f"`.{name}()`", data=receiver))
+            return _split_parts(receiver)[0 if CUT_METHODS[name] == "train" else 1]
+        if name == "drop":
+            return replace(receiver, derived=_dropped(receiver.derived, _drop_arguments(node)))
+        if name == "pop":
+            columns = _constant_strings(node.args[0]) if node.args else None
+            return replace(receiver, columns=columns or frozenset(), derived=frozenset())
+        if name in {"copy", "dropna", "reset_index", "astype", "to_numpy", "fillna", "select_dtypes", "sort_index"}:
+            return everything
+        return replace(everything, aggregate=None) if everything.aggregate is not None else everything
+
+    def estimator_call(  # noqa: PLR0912
+        self,
+        node: ast.Call,
+        method: str,
+        estimator: Estimator,
+        args: list[Value],
+        keywords: dict[str | None, Value],
+    ) -> Value:
+        x = args[0] if args else keywords.get("X", _EMPTY)
+        x_node = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "X"), None)
+        x_key = self.key(x_node)
+        kind = estimator.kind
+        if method in _FIT_METHODS:
+            y = args[1] if len(args) > 1 else keywords.get("y", _EMPTY)
+            extra = [keywords.get(k, _EMPTY) for k in _EVAL_KEYWORDS]
+            fitted_on = self.union([x, y, *extra])
+            x_name = x_node.id if isinstance(x_node, ast.Name) else None
+            fit = Fit(
+                *self.where(node),
+                estimator=estimator,
+                method=method,
+                x=x,
+                y=y,
+                fitted_on=fitted_on,
+                x_name=x_name,
+                x_key=x_key,
+            )
+            self.flow.fits.append(fit)
+            what = f"`{estimator.label}.{method}`"
+            if kind is Kind.TRANSFORMER:
+                estimator.prefit = None if x.labels else self.leak(node, LeakKind.PREFIT, what)
+            if kind is Kind.SEARCH:
+                self.flow.cross_validations.append(CrossValidation(*self.where(node), what=what, data=x))
+            if method == "fit_transform":
+                if kind is Kind.TRANSFORMER:
+                    return self.stateful_output(node, what, x)
+                return x.plain()
+            if method == "fit_resample":
+                if kind is Kind.RESAMPLER:
+                    return self.resampled(node, what, x | y)
+                return (x | y).plain()
+            if method == "fit_predict":
+                return replace(x.plain(), predicted_by=frozenset({id(estimator)}))
+            return Value(estimator=estimator)
+        if kind is Kind.SPLITTER and method == "split":
+            self.flow.cross_validations.append(
+                CrossValidation(*self.where(node), what=f"`{estimator.label}.split`", data=x)
+            )
+            return Value(parts=_split_parts(x, index=True))
+        if method == "transform":
+            self.flow.uses.append(Use(*self.where(node), estimator=estimator, method=method, data=x, x_key=x_key))
+            result = x.plain()
+            if estimator.prefit is not None:
+                result = replace(result, leaks=result.leaks | {estimator.prefit})
+            return result
+        if method in PREDICT_METHODS or method == "score":
+            data = self.union(args)
+            use = Use(*self.where(node), estimator=estimator, method=method, data=data, x_key=x_key)
+            self.flow.uses.append(use)
+            if method == "score":
+                if Label.TEST in data.labels:
+                    name = x_node.id if isinstance(x_node, ast.Name) else None
+                    what = f"`{estimator.label}.score`"
+                    score = Score(
+                        what,
+                        self.cell,
+                        node.lineno,
+                        node.col_offset + 1,
+                        self.loop > 0,
+                        frozenset({id(estimator)}),
+                        name,
+                    )
+                    return Value(scores=frozenset({score}))
+                return _EMPTY
+            on = frozenset({x_key}) if x_key is not None else frozenset()
+            return replace(x.plain(), predicted_by=frozenset({id(estimator)}), predicted_on=on)
+        return _EMPTY
+
+
+def _keyword_true(node: ast.Call, name: str) -> bool:
+    return any(k.arg == name and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords)
+
+
+def _keyword_false(node: ast.Call, name: str) -> bool:
+    return any(k.arg == name and isinstance(k.value, ast.Constant) and k.value.value is False for k in node.keywords)
+
+
+def _dropped(derived: frozenset[Derived] | None, arguments: list[ast.expr]) -> frozenset[Derived] | None:
+    """``derived`` less the columns ``drop(...)`` names; ``None`` when it names them in a way not followed."""
+    names: set[str] = set()
+    for argument in arguments:
+        strings = _constant_strings(argument)
+        if strings is None:
+            return None
+        names |= strings
+    return None if derived is None else frozenset(d for d in derived if d.column not in names)
+
+
+def _drop_arguments(node: ast.Call) -> list[ast.expr]:
+    return [*node.args[:1], *(k.value for k in node.keywords if k.arg in {"columns", "labels"})]
