@@ -9,13 +9,12 @@ the output exactly what ``ruff check`` and ``ruff format --check`` expect of the
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from dsquality.errors import ToolError
-from dsquality.lint.external.process import ToolResult, tail
+from dsquality.lint.external.process import ToolResult, run_tool
 from dsquality.lint.external.ruff import find_ruff
 
 __all__ = ["format_source", "pipe", "ruff_check"]
@@ -31,29 +30,10 @@ def pipe(
 ) -> ToolResult:
     """Run ``argv`` (no shell) with ``text`` on stdin, as UTF-8, and return its output.
 
-    :func:`~dsquality.lint.external.process.run_tool` with stdin, which that helper does not offer.
-
     Raises:
         ToolError: the program cannot be started, or it exits with a code outside ``ok_codes``.
     """
-    try:
-        completed = subprocess.run(  # noqa: S603 - argv is built by dsquality, never by a shell
-            list(argv), input=text.encode("utf-8"), cwd=cwd, capture_output=True, check=False
-        )
-    except OSError as exc:
-        raise ToolError(tool, f"cannot be started ({exc.strerror or exc}): {argv[0]}") from exc
-    result = ToolResult(
-        completed.returncode,
-        completed.stdout.decode("utf-8", errors="replace"),
-        completed.stderr.decode("utf-8", errors="replace"),
-    )
-    if result.returncode not in ok_codes:
-        raise ToolError(
-            tool,
-            f"exited with code {result.returncode}: {tail(result.stderr or result.stdout) or 'no output'}",
-            output=result.stderr,
-        )
-    return result
+    return run_tool(tool, argv, cwd=cwd, ok_codes=ok_codes, stdin=text)
 
 
 def _ruff() -> str:

@@ -41,8 +41,9 @@ def run_tool(
     cwd: Path | None = None,
     ok_codes: Collection[int] = (0,),
     env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
 ) -> ToolResult:
-    """Run ``argv`` (no shell) and return its output.
+    """Run ``argv`` (no shell) and return its output; ``stdin`` is sent as UTF-8 when given.
 
     Raises:
         ToolError: the program cannot be started, or it exits with a code outside ``ok_codes``.
@@ -54,7 +55,8 @@ def run_tool(
             list(argv),
             cwd=cwd,
             env=full_env,
-            stdin=subprocess.DEVNULL,
+            input=stdin.encode("utf-8") if stdin is not None else None,
+            stdin=subprocess.DEVNULL if stdin is None else None,
             capture_output=True,
             check=False,
         )
