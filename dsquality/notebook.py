@@ -1,12 +1,13 @@
 """Reading and writing notebooks: one parse per file, raw bytes kept, atomic writes.
 
 :func:`read_notebook` parses a file once with :mod:`json` (several times faster than
-``nbformat.read``), upgrades nbformat 3 in memory, and checks the structure the rest of dsquality
-relies on, raising :class:`~dsquality.errors.NotebookFormatError` with the reason otherwise.
+``nbformat.read``), upgrades nbformat 3 in memory (as nbformat does, without importing it for
+well-formed files), and checks the structure the rest of dsquality relies on, raising
+:class:`~dsquality.errors.NotebookFormatError` with the reason otherwise.
 
 Cells are numbered from 1 among **all** cells, the one numbering used everywhere in dsquality.
 :meth:`Notebook.file_line` maps a cell's source line to the line of the ``.ipynb`` file where it
-sits, for SARIF and GitHub annotations.
+sits, for SARIF and GitHub annotations; it locates cells only as far as asked.
 
 :func:`write_notebook` serialises a changed notebook in the style of the original file (indent,
 key order, ASCII escaping, final newline) and writes it atomically; an unchanged notebook is not
@@ -99,8 +100,9 @@ class Notebook:
     cells: tuple[Cell, ...]
     original_nbformat: int
     _line_maps: dict[int, tuple[int, ...]] = field(default_factory=dict, repr=False)
-    _mapper: _LineMapper | None = field(default=None, repr=False, compare=False)
-    _text: str | None = field(default=None, repr=False, compare=False)  # ``raw`` decoded, when it was
+    # Not init fields: dataclasses.replace gives a copy its own (of its own raw bytes).
+    _mapper: _LineMapper | None = field(default=None, init=False, repr=False, compare=False)
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)  # ``raw`` decoded, when it was
 
     @property
     def metadata(self) -> Mapping[str, Any]:
@@ -239,8 +241,11 @@ def _upgrade_v3(data: dict[str, Any], path: Path) -> dict[str, Any]:
     malformed notebooks fail with nbformat's own reasons.
     """
     upgraded = _upgrade_v3_directly(data)
-    if upgraded is not None:
-        return upgraded
+    return upgraded if upgraded is not None else _upgrade_v3_with_nbformat(data, path)
+
+
+def _upgrade_v3_with_nbformat(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``data`` (nbformat 3) upgraded by ``nbformat.convert``, which validates before and after."""
     import nbformat  # noqa: PLC0415 - only unusual nbformat-3 files need it
     import nbformat.v3  # noqa: PLC0415
 

@@ -7,6 +7,8 @@ import contextlib
 import json
 import os
 import pickle
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ from dsquality.errors import NotebookFormatError
 from dsquality.notebook import (
     Cell,
     Notebook,
+    _upgrade_v3_directly,
+    _upgrade_v3_with_nbformat,
     dump_notebook,
     notebook_from_dict,
     parse_notebook,
@@ -178,6 +182,63 @@ def test_reading_nbformat_3_does_not_change_the_input() -> None:
 def test_broken_nbformat_3_is_a_format_error() -> None:
     error = format_error(json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": 5}).encode())
     assert "nbformat 3 notebook could not be upgraded" in error.reason
+
+
+def without_ids(data: Any) -> Any:
+    """``data`` with the (random) ids of upgraded cells replaced by a marker, keeping key order."""
+    if isinstance(data, dict):
+        return {key: "<id>" if key == "id" else without_ids(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [without_ids(item) for item in data]
+    return data
+
+
+def upgrades_agree(data: dict[str, Any]) -> bool:
+    """Whether the direct v3 upgrade gives nbformat's result (True when it leaves the notebook to nbformat)."""
+    direct = _upgrade_v3_directly(json.loads(json.dumps(data)))
+    if direct is None:
+        return True
+    expected = _upgrade_v3_with_nbformat(json.loads(json.dumps(data)), PATH)
+    # Same data, same key order (json.dumps keeps it), and a new 8-hex-digit id in every cell.
+    assert all(len(cell["id"]) == 8 and int(cell["id"], 16) >= 0 for cell in direct["cells"])
+    return json.dumps(without_ids(direct)) == json.dumps(without_ids(expected))
+
+
+def test_nbformat_3_upgrade_without_nbformat_matches_nbformat() -> None:
+    assert _upgrade_v3_directly(json.loads(json.dumps(V3_NOTEBOOK))) is not None
+    assert upgrades_agree(V3_NOTEBOOK)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"nbformat": 3, "nbformat_minor": 1, "metadata": {}, "worksheets": []},  # nbformat has no schema for 3.1
+        {"nbformat": 3.0, "nbformat_minor": 0, "metadata": {}, "worksheets": []},
+        {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": [{"cell_type": None}]}]},
+        {"nbformat": 3, "nbformat_minor": 0, "worksheets": []},  # no metadata
+        {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [1]},  # a worksheet that is no object
+    ],
+)
+def test_unusual_nbformat_3_is_left_to_nbformat(data: dict[str, Any]) -> None:
+    assert _upgrade_v3_directly(json.loads(json.dumps(data))) is None
+
+
+def test_deeply_nested_nbformat_3_is_left_to_nbformat() -> None:
+    nested: Any = []
+    for _ in range(150):
+        nested = [nested]
+    data = {**V3_NOTEBOOK, "metadata": {"deep": nested}}
+    assert _upgrade_v3_directly(data) is None
+    assert parse(data).original_nbformat == 3  # nbformat copes with this depth
+
+
+def test_reading_well_formed_nbformat_3_does_not_import_nbformat() -> None:
+    code = (
+        "import json, sys; from pathlib import Path; from dsquality.notebook import parse_notebook; "
+        f"parse_notebook(json.dumps({V3_NOTEBOOK!r}).encode(), Path('x.ipynb')); print('nbformat' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def v3_files() -> list[Path]:
@@ -551,6 +612,42 @@ def test_file_line_of_an_nbformat_3_notebook() -> None:
     assert notebook.file_line(5, 2) == file_line_holding(text, '"b = 2"')
 
 
+def test_file_line_of_lists_not_written_one_element_per_line() -> None:
+    # Two elements on one line, a blank line in a list and an element on the line of its "[":
+    # the fast path (one element per line) must not apply, the exact scan must.
+    cells = [code_cell(lines_of(f"first_{n} = 1\nsecond_{n} = 2\nthird_{n} = 3")) for n in range(3)]
+    text = json.dumps(nb_dict(cells), indent=1)
+    text = text.replace('"first_0 = 1\\n",\n    "second_0', '"first_0 = 1\\n", "second_0')
+    text = text.replace('"source": [\n    "first_1', '"source": [\n\n    "first_1')
+    text = text.replace('"source": [\n    "first_2', '"source": ["first_2')
+    notebook = parse_notebook(text.encode(), PATH)
+    for cell in notebook.cells:
+        for number, line in enumerate(cell.lines, start=1):
+            assert notebook.file_line(cell.index, number) == file_line_holding(text, json.dumps(line)[1:-1])
+    assert notebook.file_line(1, 1) == notebook.file_line(1, 2)  # the two elements share a line
+
+
+def test_file_line_does_not_depend_on_the_order_of_asking() -> None:
+    raw = json.dumps(nb_dict(unique_cells() * 3), indent=1).encode()
+    asked = [(cell, line) for cell in range(1, 14) for line in range(4)]
+    forward, backward = parse_notebook(raw, PATH), parse_notebook(raw, PATH)
+    in_order = [forward.file_line(cell, line) for cell, line in asked]
+    in_reverse = [backward.file_line(cell, line) for cell, line in reversed(asked)][::-1]
+    assert in_order == in_reverse
+    assert in_order.count(None) == 4  # cell 13 does not exist
+
+
+def test_file_line_of_an_nbformat_3_list_starting_with_an_empty_line() -> None:
+    # nbformat joins lines without line breaks with "\n" (here: "" then "x = 1", so "\nx = 1").
+    data = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": []}]}
+    data["worksheets"][0]["cells"] = [{"cell_type": "code", "input": ["", "x = 1"], "outputs": []}]
+    notebook = parse(data, indent=1)
+    assert notebook.cells[0].source == "\nx = 1"
+    text = notebook.raw.decode()
+    assert notebook.file_line(1, 2) == file_line_holding(text, '"x = 1"')
+    assert notebook.file_line(1, 1) == file_line_holding(text, '"x = 1"') - 1
+
+
 def corpus_files() -> Iterator[Path]:
     return iter(sorted(CORPUS.rglob("*.ipynb")))
 
@@ -793,3 +890,55 @@ def test_any_notebook_like_json_parses_or_is_a_format_error(data: Any, indent: i
 def test_any_bytes_parse_or_are_a_format_error(raw: bytes) -> None:
     with contextlib.suppress(NotebookFormatError):  # and nothing else
         parse_notebook(raw, PATH)
+
+
+_V3_TEXT = st.sampled_from(["", "x", "a\nb", "# t", "{}"]) | st.lists(
+    st.sampled_from(["a\n", "b", "x = 1\n", "\r", "", "# h\n", "c\r\n"]), max_size=4
+)
+_V3_OUTPUT = st.fixed_dictionaries(
+    {"output_type": st.sampled_from(["pyout", "display_data", "pyerr", "stream", "other"])},
+    optional={
+        "text": _V3_TEXT,
+        "png": st.text(max_size=4),
+        "html": _V3_TEXT,
+        "json": st.sampled_from(['{"a": 1}', "[]", "bad"]),
+        "metadata": st.fixed_dictionaries({}, optional={"png": _JSON, "text": _JSON}) | _JSON,
+        "prompt_number": _JSON,
+        "stream": st.sampled_from(["stdout", "stderr"]) | _JSON,
+        "latex": _V3_TEXT,
+        "ename": st.text(max_size=3),
+        "traceback": _V3_TEXT,
+    },
+)
+_V3_CELL = st.fixed_dictionaries(
+    {"cell_type": st.sampled_from(["code", "markdown", "heading", "html", "raw"]) | _JSON},
+    optional={
+        "input": _V3_TEXT | _JSON,
+        "source": _V3_TEXT | _JSON,
+        "outputs": st.lists(_V3_OUTPUT, max_size=3) | _JSON,
+        "language": st.just("python"),
+        "collapsed": st.booleans() | _JSON,
+        "prompt_number": _JSON,
+        "metadata": st.fixed_dictionaries({}, optional={"tags": _JSON, "collapsed": _JSON}) | _JSON,
+        "level": st.integers(-1, 7) | _JSON,
+        "rendered": _V3_TEXT,
+        "id": _JSON,
+    },
+)
+_V3 = st.fixed_dictionaries(
+    {"worksheets": st.lists(st.fixed_dictionaries({"cells": st.lists(_V3_CELL, max_size=4)}), max_size=2) | _JSON},
+    optional={
+        "nbformat": st.sampled_from([3, 3.0, None]),
+        "nbformat_minor": st.sampled_from([0, 1, -1]) | _JSON,
+        "metadata": st.fixed_dictionaries({}, optional={"name": _JSON, "signature": _JSON, "orig_nbformat": _JSON})
+        | _JSON,
+        "orig_nbformat": _JSON,
+        "orig_nbformat_minor": _JSON,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_V3)
+def test_any_nbformat_3_upgrades_as_nbformat_upgrades_it(data: dict[str, Any]) -> None:
+    assert upgrades_agree(data)

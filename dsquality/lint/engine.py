@@ -10,6 +10,8 @@ cannot be read becomes a DSQ405 finding and the others are still linted.
 from __future__ import annotations
 
 import contextlib
+import copy
+import difflib
 import gc
 import logging
 import os
@@ -292,8 +294,6 @@ def _apply_fixes(
         if notebook.original_nbformat != 4:  # noqa: PLR2004 - writing would convert the file to v4
             log.warning("%s: not fixing an nbformat %d notebook", path, notebook.original_nbformat)
             continue
-        import copy  # noqa: PLC0415 - only for fixes
-
         data = copy.deepcopy(notebook.data)
         for rule in fixable:
             if to_fix[rule.code]:
@@ -322,8 +322,6 @@ def _as_finding(diagnostic: Diagnostic) -> Finding:
 
 
 def _diff(path: Path, before: bytes, after: bytes) -> str:
-    import difflib  # noqa: PLC0415 - only for fixes
-
     lines = difflib.unified_diff(
         before.decode("utf-8", "replace").splitlines(keepends=True),
         after.decode("utf-8", "replace").splitlines(keepends=True),

@@ -193,6 +193,78 @@ def test_imports_inside_a_function_are_local() -> None:
     assert flow("def f():\n    import json\n    return json.dumps(1)") == [b("f")]
 
 
+class _NamesInVisitOrder(ast.NodeVisitor):
+    """Names read, in the order of ``ast.NodeVisitor``'s generic walk (fields in order)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self.names.append(node.id)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "f(a, *b, c=d, **e)(g)[h]",
+        "obj.attr.method(arg).other[index:upper:step]",
+        "-a ** +b if not c else ~d",
+        "a < b <= c.d != e[f] in g is not h",
+        "(a, [b, *c], {d: e, **f}, {g, h}, i[j, k:l])",
+        "lambda_result(x for x in items if x > limit)",
+        'f"{value!r:>{width}} {other}" + text % (a, b)',
+        "a and b or not c and d",
+        "await_(a)[b][c](d)(e=f)",
+        "{**base, key: value, None: other}",
+    ],
+)
+def test_expressions_are_walked_as_ast_nodevisitor_walks_them(expression: str) -> None:
+    walker = _NamesInVisitOrder()
+    walker.visit(ast.parse(expression))
+    reads = [event.name for event in facts(expression).names if event.kind is READ]
+    comprehension_locals = {"x"}
+    assert reads == [name for name in walker.names if name not in comprehension_locals]
+
+
+def test_stores_in_a_function_are_local_except_through_subscripts_and_attributes() -> None:
+    source = """        def f(param):
+            (a, [b, *c]) = param
+            d[key] = obj.attr = 1
+            for e in range(3):
+                with open(path) as g:
+                    pass
+            try:
+                pass
+            except Exception as h:
+                pass
+            import i.j as k, m.n
+            if (o := 1):
+                pass
+            def p(): q = 1
+            class R: s = 1
+            t = lambda u: v
+            w = [x for x in y]
+            return a, b, c, d, e, g, h, k, m, o, p, q, R, s, t, u, v, w, x
+    """
+    assert [name for kind, name in flow(source) if kind == "read"] == [
+        "d*",
+        "key*",
+        "obj*",
+        "range*",
+        "open*",
+        "path*",
+        "Exception*",
+        "v*",
+        "y*",
+        "d*",
+        "q*",
+        "s*",
+        "u*",
+        "v*",
+        "x*",
+    ]
+
+
 # --- functions --------------------------------------------------------------------------------------------
 
 

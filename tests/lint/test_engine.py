@@ -1,5 +1,6 @@
 """The lint pipeline end to end on small notebooks (own rules; ruff and mypy have their own tests)."""
 
+import gc
 import json
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 
 from dsquality.config import Config
 from dsquality.lint.diagnostic import Diagnostic
-from dsquality.lint.engine import LintSettings, lint_paths
+from dsquality.lint.engine import LintSettings, _Job, _lint_job, lint_paths
 from dsquality.lint.selection import Selection
 from tests.lint.rules.builders import code, error, md, notebook
 
@@ -174,3 +175,17 @@ def test_message_with_cell_prefix() -> None:
     assert cell_only.message_with_cell() == "cell 3: error"
     line = Diagnostic(Path("n.ipynb"), "DSQ105", "absolute-path", "abs", cell=3, line=2)
     assert line.message_with_cell() == "cell 3, line 2: abs"
+
+
+def test_the_garbage_collector_is_paused_per_notebook_and_restored(project: Path) -> None:
+    write(project / "n.ipynb", md("# n"), code("x = 1", count=1))
+    job = _Job(project / "n.ipynb", Config(root=project), Selection(), ("DSQ206",), None, ())
+    assert gc.isenabled()
+    _lint_job(job)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        _lint_job(job)
+        assert not gc.isenabled()  # a collector paused by the caller stays paused
+    finally:
+        gc.enable()

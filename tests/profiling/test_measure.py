@@ -124,9 +124,10 @@ def test_cpu_clock_counts_work_not_waiting() -> None:
             return self
 
     waiting = measure(Waits, [1], None, [1], min_time=0.001, meter=RSSMeter("none"), trace_memory=False)
-    assert waiting.fit_seconds < 0.02
+    assert waiting.fit_seconds < 0.5 * 0.05  # sleeping costs (almost) no CPU time
     start = time.process_time()
     work()
     alone = time.process_time() - start
     working = measure(Works, [1], None, [1], min_time=0.001, meter=RSSMeter("none"), trace_memory=False)
-    assert 0.5 * alone < working.fit_seconds < 2 * alone
+    # CPU time of the same work varies with cache and frequency effects on a busy machine: loose bounds.
+    assert 0.3 * alone < working.fit_seconds < 3 * alone
