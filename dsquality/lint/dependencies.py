@@ -317,9 +317,7 @@ def _requirement_lines(reader: _Reader, path: Path, lines: Iterable[str]) -> Ite
 
 
 def _read_pyproject(reader: _Reader, path: Path) -> None:
-    if not path.is_file():
-        return
-    text = _read_text(reader, path)
+    text = _read_text(reader, path) if path.is_file() else None
     if text is None:
         return
     try:
@@ -401,9 +399,7 @@ def _read_dynamic(reader: _Reader, path: Path, tool: Mapping[str, Any]) -> None:
 
 
 def _read_environment(reader: _Reader, path: Path) -> None:
-    if not path.is_file():
-        return
-    text = _read_text(reader, path)
+    text = _read_text(reader, path) if path.is_file() else None
     if text is None:
         return
     import yaml  # noqa: PLC0415 - only projects with an environment.yml need it
@@ -428,9 +424,7 @@ def _read_environment(reader: _Reader, path: Path) -> None:
 
 
 def _read_setup_cfg(reader: _Reader, path: Path) -> None:
-    if not path.is_file():
-        return
-    text = _read_text(reader, path)
+    text = _read_text(reader, path) if path.is_file() else None
     if text is None:
         return
     parser = configparser.ConfigParser(interpolation=None)
@@ -456,9 +450,7 @@ def _read_setup_cfg(reader: _Reader, path: Path) -> None:
 
 
 def _read_pipfile(reader: _Reader, path: Path) -> None:
-    if not path.is_file():
-        return
-    text = _read_text(reader, path)
+    text = _read_text(reader, path) if path.is_file() else None
     if text is None:
         return
     try:
@@ -475,9 +467,7 @@ def _read_pipfile(reader: _Reader, path: Path) -> None:
 
 def _read_setup_py(reader: _Reader, path: Path) -> None:
     """Literal ``install_requires``/``extras_require`` of ``setup(...)``; anything computed is unresolved."""
-    if not path.is_file():
-        return
-    text = _read_text(reader, path)
+    text = _read_text(reader, path) if path.is_file() else None
     if text is None:
         return
     try:
