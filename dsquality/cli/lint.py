@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 __all__ = ["HELP", "NAME", "add_arguments", "codes", "run"]
 
@@ -60,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         baseline=args.baseline,
         write_baseline=args.write_baseline,
     )
-    report = lint_paths(paths, config, settings)
+    report = _with_progress(lambda progress: lint_paths(paths, config, replace(settings, progress=progress)))
     for diff in report.diffs if args.diff else ():
         sys.stderr.write(diff)
     text = FORMATTERS[args.format](report, rule_infos())
@@ -71,3 +76,15 @@ def run(args: argparse.Namespace) -> int:
     if args.fix and report.fixed:
         print(f"dsq: fixed {report.fixed} notebook(s)", file=sys.stderr)
     return 1 if report.diagnostics and not args.exit_zero else 0
+
+
+def _with_progress(work: Callable[[Callable[[int, int], None]], _T]) -> _T:
+    """Run ``work`` with a rich progress bar on stderr, shown only on a terminal."""
+    from rich.console import Console  # noqa: PLC0415
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    console = Console(stderr=True)
+    columns = (TextColumn("dsq lint"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("lint", total=None)
+        return work(lambda done, total: bar.update(task, completed=done, total=total))
