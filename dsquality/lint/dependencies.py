@@ -22,10 +22,10 @@ import functools
 import re
 import sys
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = [
     "DeclaredDependencies",
@@ -276,6 +276,26 @@ def _read_text(reader: _Reader, path: Path) -> str | None:
         return None
 
 
+_Parsed = TypeVar("_Parsed")
+
+
+def _parsed(
+    reader: _Reader,
+    path: Path,
+    parse: Callable[[str], _Parsed],
+    errors: type[Exception] | tuple[type[Exception], ...],
+) -> _Parsed | None:
+    """The file at ``path`` as ``parse`` reads it; None if it is absent, unreadable or malformed (unresolved)."""
+    text = _read_text(reader, path) if path.is_file() else None
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except errors:
+        reader.unresolved = True
+        return None
+
+
 def _read_requirements(reader: _Reader, path: Path, *, record: bool) -> None:
     resolved = path.resolve()
     if resolved in reader.seen:  # included by another file already (or an include cycle)
@@ -317,13 +337,8 @@ def _requirement_lines(reader: _Reader, path: Path, lines: Iterable[str]) -> Ite
 
 
 def _read_pyproject(reader: _Reader, path: Path) -> None:
-    text = _read_text(reader, path) if path.is_file() else None
-    if text is None:
-        return
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        reader.unresolved = True
+    data = _parsed(reader, path, tomllib.loads, tomllib.TOMLDecodeError)
+    if data is None:
         return
     tool = data.get("tool")
     tool = tool if isinstance(tool, dict) else {}
@@ -399,16 +414,11 @@ def _read_dynamic(reader: _Reader, path: Path, tool: Mapping[str, Any]) -> None:
 
 
 def _read_environment(reader: _Reader, path: Path) -> None:
-    text = _read_text(reader, path) if path.is_file() else None
-    if text is None:
+    if not path.is_file():
         return
     import yaml  # noqa: PLC0415 - only projects with an environment.yml need it
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        reader.unresolved = True
-        return
+    data = _parsed(reader, path, yaml.safe_load, yaml.YAMLError)
     dependencies = data.get("dependencies") if isinstance(data, dict) else None
     if not isinstance(dependencies, list):
         return
@@ -423,15 +433,15 @@ def _read_environment(reader: _Reader, path: Path) -> None:
             reader.add(_requirement_lines(reader, path, lines))
 
 
-def _read_setup_cfg(reader: _Reader, path: Path) -> None:
-    text = _read_text(reader, path) if path.is_file() else None
-    if text is None:
-        return
+def _config_parser(text: str) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read_string(text)
-    except configparser.Error:
-        reader.unresolved = True
+    parser.read_string(text)
+    return parser
+
+
+def _read_setup_cfg(reader: _Reader, path: Path) -> None:
+    parser = _parsed(reader, path, _config_parser, configparser.Error)
+    if parser is None:
         return
     requires = parser.get("options", "install_requires", fallback=None)
     if requires is None:
@@ -450,13 +460,8 @@ def _read_setup_cfg(reader: _Reader, path: Path) -> None:
 
 
 def _read_pipfile(reader: _Reader, path: Path) -> None:
-    text = _read_text(reader, path) if path.is_file() else None
-    if text is None:
-        return
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        reader.unresolved = True
+    data = _parsed(reader, path, tomllib.loads, tomllib.TOMLDecodeError)
+    if data is None:
         return
     reader.files.append(path)
     for key in ("packages", "dev-packages"):
@@ -467,13 +472,8 @@ def _read_pipfile(reader: _Reader, path: Path) -> None:
 
 def _read_setup_py(reader: _Reader, path: Path) -> None:
     """Literal ``install_requires``/``extras_require`` of ``setup(...)``; anything computed is unresolved."""
-    text = _read_text(reader, path) if path.is_file() else None
-    if text is None:
-        return
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        reader.unresolved = True
+    tree = _parsed(reader, path, ast.parse, (SyntaxError, ValueError))
+    if tree is None:
         return
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and any(k.arg == "install_requires" for k in node.keywords):

@@ -180,6 +180,17 @@ def _first_parameters_cell(model: NotebookModel) -> tuple[CodeCell, _ParametersC
     return None if read is None else (cells[0], read)
 
 
+def _literal_parameters(model: NotebookModel) -> Iterator[tuple[CodeCell, ParameterStatement, ast.expr]]:
+    """The parameters of the first parameters cell whose default is a literal, with their cell and default."""
+    found = _first_parameters_cell(model)
+    if found is None:
+        return
+    code, read = found
+    for parameter in read.parameters:
+        if parameter.value is not None and is_literal(parameter.value):
+            yield code, parameter, parameter.value
+
+
 # --- the rules ---------------------------------------------------------------------------------
 
 
@@ -354,18 +365,14 @@ class UntypedParameter(Rule):
 
     def check(self, model: NotebookModel, context: LintContext) -> Iterator[Finding]:  # noqa: ARG002
         """Report unannotated parameters with literal defaults."""
-        found = _first_parameters_cell(model)
-        if found is None:
-            return
-        code, read = found
-        for parameter in read.parameters:
-            if parameter.annotation is not None or parameter.value is None or not is_literal(parameter.value):
+        for code, parameter, value in _literal_parameters(model):
+            if parameter.annotation is not None:
                 continue
-            suggested = _suggested_type(parameter.value)
-            if literal_value(parameter.value) is None:
+            suggested = _suggested_type(value)
+            if literal_value(value) is None:
                 example = f"`{parameter.name}: <type> | None = None`"
             elif suggested is not None:
-                example = f"`{parameter.name}: {suggested} = {_short(parameter.value)}`"
+                example = f"`{parameter.name}: {suggested} = {_short(value)}`"
             else:
                 example = f"`{parameter.name}: <type> = …`"
             yield Finding(
@@ -413,13 +420,8 @@ class ParameterTypeMismatch(Rule):
 
     def check(self, model: NotebookModel, context: LintContext) -> Iterator[Finding]:  # noqa: ARG002
         """Report annotated parameters whose literal default has another type."""
-        found = _first_parameters_cell(model)
-        if found is None:
-            return
-        code, read = found
-        for parameter in read.parameters:
-            value = parameter.value
-            if parameter.annotation is None or value is None or not is_literal(value):
+        for code, parameter, value in _literal_parameters(model):
+            if parameter.annotation is None:
                 continue
             declared = annotation_type(parameter.annotation)
             if declared is None or default_matches(declared, value) is not False:
