@@ -19,11 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsquality.errors import NotebookFormatError
+from dsquality.nbformat3 import upgrade_v3_directly, upgrade_v3_with_nbformat
 from dsquality.notebook import (
     Cell,
     Notebook,
-    _upgrade_v3_directly,
-    _upgrade_v3_with_nbformat,
     dump_notebook,
     notebook_from_dict,
     parse_notebook,
@@ -195,17 +194,17 @@ def without_ids(data: Any) -> Any:
 
 def upgrades_agree(data: dict[str, Any]) -> bool:
     """Whether the direct v3 upgrade gives nbformat's result (True when it leaves the notebook to nbformat)."""
-    direct = _upgrade_v3_directly(json.loads(json.dumps(data)))
+    direct = upgrade_v3_directly(json.loads(json.dumps(data)))
     if direct is None:
         return True
-    expected = _upgrade_v3_with_nbformat(json.loads(json.dumps(data)), PATH)
+    expected = upgrade_v3_with_nbformat(json.loads(json.dumps(data)), PATH)
     # Same data, same key order (json.dumps keeps it), and a new 8-hex-digit id in every cell.
     assert all(len(cell["id"]) == 8 and int(cell["id"], 16) >= 0 for cell in direct["cells"])
     return json.dumps(without_ids(direct)) == json.dumps(without_ids(expected))
 
 
 def test_nbformat_3_upgrade_without_nbformat_matches_nbformat() -> None:
-    assert _upgrade_v3_directly(json.loads(json.dumps(V3_NOTEBOOK))) is not None
+    assert upgrade_v3_directly(json.loads(json.dumps(V3_NOTEBOOK))) is not None
     assert upgrades_agree(V3_NOTEBOOK)
 
 
@@ -220,7 +219,7 @@ def test_nbformat_3_upgrade_without_nbformat_matches_nbformat() -> None:
     ],
 )
 def test_unusual_nbformat_3_is_left_to_nbformat(data: dict[str, Any]) -> None:
-    assert _upgrade_v3_directly(json.loads(json.dumps(data))) is None
+    assert upgrade_v3_directly(json.loads(json.dumps(data))) is None
 
 
 def test_deeply_nested_nbformat_3_is_left_to_nbformat() -> None:
@@ -228,7 +227,7 @@ def test_deeply_nested_nbformat_3_is_left_to_nbformat() -> None:
     for _ in range(150):
         nested = [nested]
     data = {**V3_NOTEBOOK, "metadata": {"deep": nested}}
-    assert _upgrade_v3_directly(data) is None
+    assert upgrade_v3_directly(data) is None
     assert parse(data).original_nbformat == 3  # nbformat copes with this depth
 
 

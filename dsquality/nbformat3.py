@@ -1,0 +1,200 @@
+"""nbformat 3 notebooks upgraded to nbformat 4 in memory, as ``nbformat.read`` upgrades them.
+
+dsquality reads nbformat 3 (the ``worksheets`` layout) so old notebooks are linted rather than
+rejected; the rest of dsquality only ever sees nbformat 4 data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from dsquality.errors import NotebookFormatError
+
+__all__ = ["upgrade_v3", "upgrade_v3_directly", "upgrade_v3_with_nbformat"]
+
+
+def upgrade_v3(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``data`` (nbformat 3) upgraded to nbformat 4, as ``nbformat.read`` upgrades it.
+
+    Well-formed notebooks take :func:`upgrade_v3_directly`, which does what nbformat's converter
+    does without its two JSON-schema validations (several times the cost of the conversion, and
+    their only effect is a logged message); anything unusual goes through nbformat itself, so
+    malformed notebooks fail with nbformat's own reasons.
+    """
+    upgraded = upgrade_v3_directly(data)
+    return upgraded if upgraded is not None else upgrade_v3_with_nbformat(data, path)
+
+
+def upgrade_v3_with_nbformat(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``data`` (nbformat 3) upgraded by ``nbformat.convert``, which validates before and after."""
+    import nbformat  # noqa: PLC0415 - only unusual nbformat-3 files need it
+    import nbformat.v3  # noqa: PLC0415
+
+    try:
+        # ``to_notebook_json`` rejoins multi-line strings stored as lists (``"input": [...]``),
+        # which nbformat's v3 -> v4 upgrade cannot handle; ``nbformat.read`` does the same.
+        notebook = nbformat.v3.to_notebook_json(data)
+        notebook.setdefault("nbformat", 3)  # a v3 file recognised by its worksheets alone
+        upgraded = nbformat.convert(notebook, 4)
+    except Exception as exc:  # nbformat raises many kinds of errors on malformed v3 input
+        raise NotebookFormatError(path, f"nbformat 3 notebook could not be upgraded: {exc}") from exc
+    result: dict[str, Any] = json.loads(json.dumps(upgraded))
+    return result
+
+
+# Deeper than this, nbformat's recursive copy and validation may exhaust the recursion limit.
+_V3_MAX_DEPTH = 100
+# Keys of v3 outputs that may hold a list of lines (nbformat.v3.rwbase._multiline_outputs).
+_V3_MULTILINE_OUTPUTS = ("text", "html", "svg", "latex", "javascript", "json")
+# v3 output keys to v4 MIME types (nbformat.v4.convert._mime_map).
+_V3_MIME_TYPES = {
+    "text": "text/plain",
+    "html": "text/html",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "latex": "text/latex",
+    "json": "application/json",
+    "javascript": "application/javascript",
+}
+
+
+def upgrade_v3_directly(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The v3 -> v4 upgrade of nbformat (``rejoin_lines``, then ``v4.convert.upgrade``) on plain dicts.
+
+    Returns ``None`` (let nbformat do it) for anything where nbformat could behave differently:
+    a version or minor of an unexpected type, deep nesting, or any operation that fails.
+    """
+    if _depth(data) > _V3_MAX_DEPTH:
+        return None
+    try:
+        nb = json.loads(json.dumps(data))  # a deep copy: the caller's dict is left as it is
+        _v3_rejoin_lines(nb)
+        if not all(isinstance(cell["cell_type"], str) for sheet in nb["worksheets"] for cell in sheet["cells"]):
+            return None  # nbformat's validation fails on these, with an error of its own
+        nb.setdefault("nbformat", 3)
+        minor = nb.get("nbformat_minor", 0)
+        # nbformat validates 3.0 (and only 3.0) notebooks before upgrading: other versions fail there.
+        if type(nb["nbformat"]) is not int or nb["nbformat"] != 3 or not isinstance(minor, int) or minor != 0:  # noqa: PLR2004
+            return None
+        # nbformat.v4.convert.upgrade
+        orig_nbformat = nb.pop("orig_nbformat", None)
+        orig_nbformat_minor = nb.pop("orig_nbformat_minor", None)
+        metadata = nb["metadata"]
+        metadata["orig_nbformat"] = orig_nbformat or 3
+        metadata["orig_nbformat_minor"] = orig_nbformat_minor or 0
+        nb["nbformat"] = 4
+        nb["nbformat_minor"] = 5
+        cells: list[dict[str, Any]] = []
+        nb["cells"] = cells
+        for worksheet in nb.pop("worksheets", []):
+            cells.extend(_v3_upgrade_cell(cell) for cell in worksheet["cells"])
+        metadata.pop("name", "")
+        metadata.pop("signature", "")
+    except Exception:  # noqa: BLE001 - nbformat decides what the error is
+        return None
+    result: dict[str, Any] = nb
+    return result
+
+
+def _depth(value: object) -> int:
+    """How deeply lists and objects nest in ``value`` (0 for a scalar)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth > _V3_MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
+def _v3_rejoin_lines(nb: dict[str, Any]) -> None:
+    """nbformat.v3.rwbase.rejoin_lines on plain dicts: multi-line text stored as lists, joined."""
+    for worksheet in nb["worksheets"]:
+        for cell in worksheet["cells"]:
+            if cell["cell_type"] == "code":
+                if "input" in cell and isinstance(cell["input"], list):
+                    cell["input"] = _v3_join_lines(cell["input"])
+                for output in cell["outputs"]:
+                    for key in _V3_MULTILINE_OUTPUTS:
+                        item = output.get(key, None)
+                        if isinstance(item, list):
+                            output[key] = _v3_join_lines(item)
+            else:
+                for key in ("source", "rendered"):
+                    item = cell.get(key, None)
+                    if isinstance(item, list):
+                        cell[key] = _v3_join_lines(item)
+
+
+def _v3_join_lines(lines: list[Any]) -> str:
+    """nbformat.v3.rwbase._join_lines: lines written by ``splitlines(True)`` or ``splitlines()``."""
+    if lines and lines[0].endswith(("\n", "\r")):
+        return "".join(lines)
+    return "\n".join(lines)
+
+
+def _v3_upgrade_cell(cell: dict[str, Any]) -> dict[str, Any]:
+    """nbformat.v4.convert.upgrade_cell on a plain dict."""
+    cell.setdefault("metadata", {})
+    cell["id"] = os.urandom(4).hex()  # what nbformat gives it: 8 random hex digits
+    if cell["cell_type"] == "code":
+        cell.pop("language", "")
+        if "collapsed" in cell:
+            cell["metadata"]["collapsed"] = cell.pop("collapsed")
+        cell["source"] = cell.pop("input", "")
+        cell["execution_count"] = cell.pop("prompt_number", None)
+        cell["outputs"] = [_v3_upgrade_output(output) for output in cell["outputs"]]
+    elif cell["cell_type"] == "heading":
+        cell["cell_type"] = "markdown"
+        level = cell.pop("level", 1)
+        cell["source"] = "{hashes} {single_line}".format(
+            hashes="#" * level,
+            single_line=" ".join(cell.get("source", "").splitlines()),
+        )
+    elif cell["cell_type"] == "html":
+        cell["cell_type"] = "markdown"
+    return cell
+
+
+def _v3_upgrade_output(output: dict[str, Any]) -> dict[str, Any]:
+    """nbformat.v4.convert.upgrade_output on a plain dict."""
+    if output["output_type"] in {"pyout", "display_data"}:
+        output.setdefault("metadata", {})
+        if output["output_type"] == "pyout":
+            output["output_type"] = "execute_result"
+            output["execution_count"] = output.pop("prompt_number", None)
+        data = {}
+        for key in list(output):
+            if key in {"output_type", "execution_count", "metadata"}:
+                continue
+            data[key] = output.pop(key)
+        _v3_to_mime_keys(data)
+        output["data"] = data
+        _v3_to_mime_keys(output["metadata"])
+        if "application/json" in data:
+            data["application/json"] = json.loads(data["application/json"])
+    elif output["output_type"] == "pyerr":
+        output["output_type"] = "error"
+    elif output["output_type"] == "stream":
+        output["name"] = output.pop("stream", "stdout")
+    return output
+
+
+def _v3_to_mime_keys(mapping: Any) -> None:
+    """nbformat.v4.convert.to_mime_key: v3 output keys to MIME types, in place."""
+    for alias, mime in _V3_MIME_TYPES.items():
+        if alias in mapping:
+            mapping[mime] = mapping.pop(alias)
