@@ -10,11 +10,12 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from dsquality.errors import FileWriteError
 
-__all__ = ["atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_create_bytes", "atomic_write_bytes", "atomic_write_text"]
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> bool:
@@ -39,6 +40,34 @@ def _write(target: Path, data: bytes) -> bool:
         mode: int | None = stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
         mode = None
+    with _complete_temp_file(target, data, mode) as tmp:
+        tmp.replace(target)
+    return True
+
+
+def atomic_create_bytes(path: Path, data: bytes) -> None:
+    """Create ``path`` with ``data``, complete or not at all; never replace an existing file.
+
+    The temp file is hard-linked into place, which fails if anything (even a dangling symlink)
+    appeared at ``path`` in the meantime.
+
+    Raises:
+        FileExistsError: something exists at ``path``; nothing was written.
+        FileWriteError: the file could not be written.
+    """
+    target = Path(path)
+    try:
+        with _complete_temp_file(target, data, None) as tmp:
+            os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise FileWriteError(target, exc.strerror or str(exc)) from exc
+
+
+@contextlib.contextmanager
+def _complete_temp_file(target: Path, data: bytes, mode: int | None) -> Iterator[Path]:
+    """A fsynced temp file beside ``target`` holding ``data``, removed afterwards if still there."""
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".dsq-tmp")
     tmp = Path(tmp_name)
     try:
@@ -51,12 +80,10 @@ def _write(target: Path, data: bytes) -> bool:
             os.umask(umask)
             mode = 0o666 & ~umask
         tmp.chmod(mode)
-        tmp.replace(target)
-    except BaseException:
+        yield tmp
+    finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise
-    return True
 
 
 def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> bool:

@@ -250,10 +250,10 @@ def check_paths(paths: Sequence[Path], config: Config, settings: CheckSettings |
     """
     settings = settings or CheckSettings()
     started = time.perf_counter()
-    from dsquality.lint.engine import LintSettings, lint_paths  # noqa: PLC0415 - the rule registry is not small
+    from dsquality.lint.engine import LintSettings, display_path, lint_paths  # noqa: PLC0415 - the rule registry is not small
 
     cwd = Path.cwd().resolve()
-    files = [_display_path(path, cwd) for path in find_notebooks(paths, config)]
+    files = [display_path(path, cwd) for path in find_notebooks(paths, config)]
     lint_settings = LintSettings(
         ruff=settings.ruff,
         mypy=settings.mypy,
@@ -315,14 +315,6 @@ def _phase_progress(settings: CheckSettings, phase: str, files: Sequence[Path]) 
         return None
     _report(settings, phase, 0, len(files), None)
     return lambda done, total: _report(settings, phase, done, total, None)
-
-
-def _display_path(path: Path, cwd: Path) -> Path:
-    """``path`` relative to the working directory when below it (as ``dsq lint`` shows paths)."""
-    try:
-        return path.resolve().relative_to(cwd)
-    except ValueError:
-        return path
 
 
 def _by_path(report: LintReport, files: Sequence[Path]) -> dict[Path, tuple[Diagnostic, ...]]:

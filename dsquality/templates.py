@@ -21,19 +21,17 @@ through the contents manager.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from dsquality.atomic import atomic_create_bytes
 from dsquality.errors import DSQualityError, FileWriteError, TemplateError, TemplateTargetExistsError
 from dsquality.notebook import notebook_from_dict
 
@@ -175,30 +173,12 @@ def create_notebook(template: Template, path: Path, *, kernel: str | None = None
     try:
         if parents:
             target.parent.mkdir(parents=True, exist_ok=True)
-        _write_new(target, data.encode("utf-8"))
+        atomic_create_bytes(target, data.encode("utf-8"))
     except FileExistsError as exc:
         raise TemplateTargetExistsError(target) from exc
     except OSError as exc:
         raise FileWriteError(target, exc.strerror or str(exc)) from exc
     return target
-
-
-def _write_new(target: Path, data: bytes) -> None:
-    """Write ``data`` to a new file ``target``: temp file, fsync, then a hard link (fails if ``target`` exists)."""
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".dsq-tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)
-        os.link(tmp, target)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
 
 
 def _read(path: Path) -> dict[str, Any]:

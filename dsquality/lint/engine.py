@@ -37,7 +37,7 @@ from dsquality.notebook import Notebook, dump_notebook, read_notebook, write_not
 if TYPE_CHECKING:
     from dsquality.lint.cache import LintCache
 
-__all__ = ["LintSettings", "lint_notebook", "lint_paths"]
+__all__ = ["LintSettings", "display_path", "lint_notebook", "lint_paths"]
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class LintSettings:
 def lint_paths(paths: Sequence[Path], config: Config, settings: LintSettings) -> LintReport:
     """Lint every notebook under ``paths`` and return the findings, sorted."""
     cwd = Path.cwd().resolve()
-    files = [_display_path(path, cwd) for path in find_notebooks(paths, config)]
+    files = [display_path(path, cwd) for path in find_notebooks(paths, config)]
     selection = _merge_selection(config, settings.selection)
     rules = selection.enabled_rules(RULES)
     declared = _declared_dependencies(config, rules)
@@ -372,7 +372,7 @@ def _declared_dependencies(config: Config, rules: Sequence[Rule]) -> frozenset[s
     return declared
 
 
-def _display_path(path: Path, cwd: Path) -> Path:
+def display_path(path: Path, cwd: Path) -> Path:
     """Paths relative to the working directory (``cwd``, resolved) when below it, as users typed them."""
     try:
         return path.resolve().relative_to(cwd)
