@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _with_progress(work: Callable[[Callable[[int, int], None]], _T]) -> _T:
     """Run ``work`` with a rich progress bar on stderr, shown only on a terminal."""
+    if not sys.stderr.isatty():  # CI logs and pipes: not even rich's import is worth paying for
+        return work(lambda _done, _total: None)
     from rich.console import Console  # noqa: PLC0415
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
 

@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.table import Table
-
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from dsquality.profiling import Budget, ProfileReport
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
@@ -110,6 +109,8 @@ def _budget(args: argparse.Namespace) -> Budget:
 
 
 def _print_tables(report: ProfileReport, console: Console) -> None:
+    from rich.table import Table  # noqa: PLC0415 - rich loads only for the command that prints
+
     summary = Table(title=f"{report.model} on {report.data}: {report.repeats} repeats per size, {report.clock} clock")
     for column in ("measure", "exponent of n", "CI", "verdict", f"at n={report.target_n:,}"):
         summary.add_column(column)
@@ -135,6 +136,7 @@ def _print_tables(report: ProfileReport, console: Console) -> None:
 def run(args: argparse.Namespace) -> int:
     """Profile the model, print the report, save the plot; 1 when a budget is broken."""
     # Heavy imports (numpy, scikit-learn, scipy) stay here, so `dsq --help` starts fast.
+    from rich.console import Console  # noqa: PLC0415
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
 
     from dsquality.profiling import ProfileProgress, profile_model  # noqa: PLC0415

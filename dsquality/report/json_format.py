@@ -15,20 +15,16 @@ The schema is ``dsquality-lint`` version :data:`JSON_SCHEMA_VERSION`, described 
         "fixable": 0
       },
       "diagnostics": [
-        {
-          "path": "analysis.ipynb", "cell": 3, "cell_id": "9f1c", "line": 2, "column": 5,
-          "end_line": 2, "end_column": 7, "code": "DSQ103", "name": "use-before-define",
-          "message": "...", "severity": "error", "source": "dsquality", "fixable": false,
-          "file_line": 57
-        }
+        {"path": "analysis.ipynb", "cell": 3, "cell_id": "9f1c", "line": 2, "column": 5, "end_line": 2, ...}
       ]
     }
 
-Every key is always present, in this order (``null`` where a value is unknown). ``cell`` is
-1-based among all cells, ``line``/``column`` 1-based within the cell, ``file_line`` the line of
-the .ipynb file where that source line sits. ``files_fixed`` counts the notebooks ``--fix``
-rewrote; ``diagnostics`` lists what remains. A change that removes, renames or changes the
-meaning of a key bumps ``version``; consumers should ignore keys they do not know.
+Each finding is one line of the text (shortened above); every key is always present, in this order
+(``null`` where a value is unknown). ``cell`` is 1-based among all cells, ``line``/``column``
+1-based within the cell, ``file_line`` the line of the .ipynb file where that source line sits.
+``files_fixed`` counts the notebooks ``--fix`` rewrote; ``diagnostics`` lists what remains. A change
+that removes, renames or changes the meaning of a key bumps ``version``; consumers should ignore
+keys they do not know.
 """
 
 from __future__ import annotations
@@ -47,6 +43,7 @@ __all__ = ["JSON_SCHEMA_NAME", "JSON_SCHEMA_VERSION", "format_json", "json_schem
 JSON_SCHEMA_NAME = "dsquality-lint"
 JSON_SCHEMA_VERSION = 1
 _SCHEMA_RESOURCE = "lint-report.schema.json"
+_ENCODER = json.JSONEncoder(separators=(", ", ": "))
 
 
 def _diagnostic_object(diagnostic: Diagnostic, rules: Mapping[str, RuleInfo]) -> dict[str, Any]:
@@ -85,8 +82,8 @@ def format_json(report: LintReport, rules: Mapping[str, RuleInfo]) -> str:
     Findings are in :meth:`~dsquality.lint.diagnostic.Diagnostic.sort_key` order; paths are
     POSIX strings exactly as given (not made absolute). ``by_severity`` always has every
     severity; ``by_source`` has the sources that found something, sorted. The text is indented by
-    two spaces and ASCII-only (other characters are ``\uXXXX`` escapes), so it survives any
-    output encoding.
+    two spaces, with each finding on one line, and ASCII-only (other characters are ``\uXXXX``
+    escapes), so it survives any output encoding.
 
     Args:
         report: The lint run's outcome.
@@ -96,17 +93,22 @@ def format_json(report: LintReport, rules: Mapping[str, RuleInfo]) -> str:
     Returns:
         The JSON document, ending in a newline.
     """
-    document = {
+    head = {
         "schema": JSON_SCHEMA_NAME,
         "version": JSON_SCHEMA_VERSION,
         "files_checked": report.files_checked,
         "files_fixed": report.fixed,
         "summary": _summary(report),
-        "diagnostics": [
-            _diagnostic_object(diagnostic, rules) for diagnostic in sorted(report.diagnostics, key=Diagnostic.sort_key)
-        ],
     }
-    return json.dumps(document, indent=2) + "\n"
+    # One finding per line: grep- and diff-friendly, and json's C encoder does the work (an
+    # ``indent`` makes json fall back to its pure-Python encoder, the slowest part of a large report).
+    findings = ",\n    ".join(
+        _ENCODER.encode(_diagnostic_object(diagnostic, rules))
+        for diagnostic in sorted(report.diagnostics, key=Diagnostic.sort_key)
+    )
+    head_text = json.dumps(head, indent=2)[:-2]  # without the closing "\n}"
+    body = f"[\n    {findings}\n  ]" if findings else "[]"
+    return f'{head_text},\n  "diagnostics": {body}\n}}\n'
 
 
 def json_schema() -> dict[str, Any]:
