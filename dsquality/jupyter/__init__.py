@@ -17,11 +17,17 @@ in the wheel), or by hand with ``jupyter server extension enable dsquality.jupyt
     notebook in milliseconds, while ruff and mypy take about a second or more).
 
 Every route needs Jupyter authentication (403 otherwise) and, for cookie-authenticated POSTs, the
-XSRF token, like the core API. Paths are API paths relative to the server root: absolute paths,
-``..`` (also URL-encoded) and backslashes are refused with 400, a path that leaves the root
-through a symlink with 403. Errors are JSON ``{"message": ...}``; a body over
-``DsqualityExtension.max_body_bytes`` gets 413. Team templates: ``c.DsqualityExtension.template_dirs``
-(relative to the server root) and ``[tool.dsquality] template-dirs`` of the root's pyproject.toml.
+XSRF token, like the core API; both are checked before the body is read. Paths are API paths
+relative to the server root: absolute paths, ``..``, backslashes and NUL (also URL-encoded, once or
+more) are refused with 400, a path that leaves the root through a symlink with 403. Errors are JSON
+``{"message": ...}`` without tracebacks or absolute server paths; malformed JSON, wrong types and
+invalid notebooks get 400.
+
+Configuration (``c.DsqualityExtension.<name>`` in ``jupyter_server_config.py``, or
+``--DsqualityExtension.<name>=...``): ``max_body_bytes`` (default 16 MiB; larger bodies get 413),
+``max_lint_jobs`` (lint requests run at once in worker threads, default the number of cores; the
+rest queue), ``template_dirs`` (team templates, relative to the server root; also
+``[tool.dsquality] template-dirs`` of the root's pyproject.toml).
 """
 
 from __future__ import annotations

@@ -14,3 +14,9 @@ def jp_server_config() -> Config:
             "DsqualityExtension": {"max_body_bytes": 200_000},
         }
     )
+
+
+@pytest.fixture
+def jp_listening_port(jp_fetch, jp_http_port: int) -> int:
+    """The port of the test server, listening (``jp_http_port`` alone only reserves it; ``jp_fetch`` starts it)."""
+    return jp_http_port
