@@ -189,7 +189,8 @@ def notebook_from_dict(data: object, path: Path, raw: bytes = b"") -> Notebook:
     elif version == 4:  # noqa: PLR2004
         original = 4
     else:
-        raise NotebookFormatError(path, f"unsupported nbformat version {version!r} (dsquality reads 3 and 4)")
+        shown = repr(version) if len(repr(version)) <= 40 else repr(version)[:37] + "..."  # noqa: PLR2004
+        raise NotebookFormatError(path, f"unsupported nbformat version {shown} (dsquality reads 3 and 4)")
     cells_data = data.get("cells")
     if not isinstance(cells_data, list):
         raise NotebookFormatError(path, "'cells' is missing or not a list")
@@ -234,7 +235,10 @@ def _make_cell(index: int, cell: object, path: Path, *, keep_id: bool = True) ->
 
 # --- mapping cell source lines to lines of the .ipynb file ------------------------------------
 
-_KEYS = ('"source"', '"input"')
+# nbformat 3 code cells keep their source under "input"; nbformat 4 cells have "source" only, and
+# not searching the file for a key it cannot hold halves the scanning.
+_KEYS_V4 = ('"source"',)
+_KEYS_V3 = ('"source"', '"input"')
 _COLON = re.compile(r"\s*:\s*")
 _DECODER = json.JSONDecoder()
 
@@ -247,7 +251,18 @@ class _LineMapper:
     same name cannot mislead it. Lines are counted only for the cells asked for.
     """
 
-    __slots__ = ("_cells", "_line", "_line_offset", "_located", "_next", "_next_key", "_position", "_text", "_v3")
+    __slots__ = (
+        "_cells",
+        "_keys",
+        "_line",
+        "_line_offset",
+        "_located",
+        "_next",
+        "_next_key",
+        "_position",
+        "_text",
+        "_v3",
+    )
 
     def __init__(self, notebook: Notebook) -> None:
         text = notebook._text  # noqa: SLF001 - the same module
@@ -257,7 +272,8 @@ class _LineMapper:
         self._next = 0  # index into cells of the next cell to locate
         self._position = 0  # where the search for the next cell's key starts
         # Per key: where the last search started, and the offset it found (-1: none after it).
-        self._next_key = [(len(self._text) + 1, -1)] * len(_KEYS)
+        self._keys = _KEYS_V3 if self._v3 else _KEYS_V4
+        self._next_key = [(len(self._text) + 1, -1)] * len(self._keys)
         self._line, self._line_offset = 1, 0  # the line at an offset, to count line breaks from
         # 1-based cell index -> the line and offset where its source value starts, where it ends,
         # the value, the separator nbformat 3 joins its elements with, and whether it is the
@@ -299,7 +315,7 @@ class _LineMapper:
         The offset is -1 when there is none.
         """
         text, best, length = self._text, -1, 0
-        for index, key in enumerate(_KEYS):
+        for index, key in enumerate(self._keys):
             searched_from, at = self._next_key[index]
             # The last search answers for any position from where it started up to what it found.
             if position < searched_from or (at != -1 and at < position):

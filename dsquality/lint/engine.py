@@ -154,7 +154,7 @@ def _lint_job(job: _Job) -> list[Diagnostic]:
         except NotebookFormatError as exc:
             return [_invalid_notebook(job.path, exc)]
         rules = [RULES[code] for code in job.codes]
-        return lint_notebook(
+        diagnostics = lint_notebook(
             notebook,
             job.config,
             rules,
@@ -162,6 +162,9 @@ def _lint_job(job: _Job) -> list[Diagnostic]:
             external=job.external,
             ignore=job.selection.ignore,
         )
+        # Freed before the collector is back: otherwise its first pass walks the whole notebook.
+        del notebook
+    return diagnostics
 
 
 @contextlib.contextmanager
