@@ -8,9 +8,13 @@ was read from. Statements record :class:`Event` objects the rules read: splits, 
 fitted estimators, metrics, cross-validations and selections of a best score.
 
 Labels come from what the code does, never from names alone: the outputs of ``train_test_split``
-by position, the fold indices of ``KFold.split``, row cuts (``df[:800]``, ``df.head(800)``).
-Data that carries no label is *unsplit*: upstream of any split. Function bodies are not followed
-(what a function does to its arguments is unknown), which keeps findings to what the notebook shows.
+by position (of rows, or of row positions like ``df.index``), the fold indices of ``KFold.split``
+(or of iterating an old-style ``KFold``), row cuts (``df[:800]``, ``df.head(800)``). Data that
+carries no label is *unsplit*: upstream of any split.
+
+Functions defined in the notebook that fit, score or split are followed at each call, their
+parameters bound to the arguments' values (see :meth:`_Walker.inline`); other functions' bodies are
+not. A cell that does not parse (Python 2's ``print x``) keeps the statements that parse alone.
 
 The walk runs only for notebooks that import a machine-learning library (see
 :data:`~dsquality.analysis.ml_knowledge.ML_MODULES`), and at most once per notebook model.
@@ -20,7 +24,9 @@ from __future__ import annotations
 
 import ast
 import enum
-import functools
+import itertools
+import re
+import weakref
 from dataclasses import dataclass, field, replace
 
 from dsquality.analysis.facts import NameKind, dotted_name
@@ -30,6 +36,7 @@ from dsquality.analysis.ml_knowledge import (
     CUT_METHODS,
     ML_MODULES,
     PREDICT_METHODS,
+    SCORE_METHODS,
     SELECTION_FUNCTIONS,
     SPLIT_FUNCTIONS,
     STATEFUL_FUNCTIONS,
@@ -49,6 +56,7 @@ __all__ = [
     "Leak",
     "LeakKind",
     "Metric",
+    "Order",
     "Score",
     "Selection",
     "Split",
@@ -75,7 +83,9 @@ class LeakKind(enum.Enum):
     RESAMPLE = "resample"  # oversampling of all rows
 
 
-Order = tuple[int, int, int]  # (position among code cells, line, column)
+# (position among code cells, line, column), extended by (line, column) inside a function body
+# inlined at a call: its events come after the call's arguments, before the next statement.
+Order = tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +222,7 @@ class Fit(Event):
     fitted_on: Value  # the union of every value given: positional, keyword, ``eval_set=``
     x_name: str | None  # the name given as X, when a plain name (with its binding number)
     x_key: tuple[str, int] | None
+    validated: bool = False  # rows held out for validation: ``validation_split=``, ``eval_set=``…
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,8 +274,8 @@ class Dataflow:
 
     @property
     def has_held_out_data(self) -> bool:
-        """A split, a row cut or a cross-validation anywhere."""
-        return bool(self.splits or self.cross_validations)
+        """A split, a row cut, a cross-validation or a fit given validation rows anywhere."""
+        return bool(self.splits or self.cross_validations or any(fit.validated for fit in self.fits))
 
 
 def imports_ml(model: NotebookModel) -> bool:
@@ -272,18 +283,32 @@ def imports_ml(model: NotebookModel) -> bool:
     return any(fact.module.split(".", 1)[0] in ML_MODULES for code in model.code_cells for fact in code.facts.imports)
 
 
-@functools.lru_cache(maxsize=2)
+# Weak keys: a notebook's dataflow lives as long as its model, and nothing keeps the model of a
+# notebook already linted alive (for the garbage collector to walk again and again).
+_FLOWS: weakref.WeakKeyDictionary[NotebookModel, Dataflow | None] = weakref.WeakKeyDictionary()
+
+
 def analyse(model: NotebookModel) -> Dataflow | None:
     """The dataflow of ``model``, or ``None`` for a notebook that imports no ML library.
 
-    Cached for the last notebooks, so the eight rules that read it share one walk.
+    Cached while the model lives, so the eight rules that read it share one walk.
     """
+    if model in _FLOWS:
+        return _FLOWS[model]
+    flow = _FLOWS[model] = _analyse(model)
+    return flow
+
+
+def _analyse(model: NotebookModel) -> Dataflow | None:
     if not imports_ml(model):
         return None
     walker = _Walker()
     for position, code in enumerate(model.code_cells):
         tree = code.parsed.tree
         if tree is None:
+            salvaged = _salvage(code.parsed.python.code)
+            if salvaged is not None:
+                walker.run_cell(position, code, salvaged)
             continue
         if walker.may_matter(code):
             walker.run_cell(position, code, tree)
@@ -299,14 +324,98 @@ _TARGET_ATTRIBUTES = frozenset({"target", "label", "labels", "y"})
 _FIT_METHODS = frozenset({"fit", "fit_transform", "partial_fit", "fit_resample", "fit_predict"})
 # Calls a cell must make (or names it must read) to be worth walking; see ``_Walker.may_matter``.
 _RELEVANT_CALLS = (
-    _FIT_METHODS | PREDICT_METHODS | AGGREGATE_METHODS | SELECTION_FUNCTIONS | frozenset(CUT_METHODS) | frozenset({
-        "transform", "score", "split", "fillna", "sample", "concat", "resample", "append", "extend", "update",
-    })
+    _FIT_METHODS | PREDICT_METHODS | SCORE_METHODS | AGGREGATE_METHODS | SELECTION_FUNCTIONS | frozenset(CUT_METHODS)
+    | frozenset({"transform", "split", "fillna", "sample", "concat", "resample", "append", "extend", "update"})
 )  # fmt: skip
+# Calls that make a notebook function worth following at its calls (with constructors of estimators):
+# fits, scores, splits. Helpers that only predict or transform (plots of decision boundaries) are not.
+_INLINED_CALLS = (
+    _FIT_METHODS | SPLIT_FUNCTIONS | CROSS_VALIDATION_FUNCTIONS | SUPERVISED_METRICS | STATEFUL_FUNCTIONS
+    | SCORE_METHODS | frozenset({"split", "resample"})
+)  # fmt: skip
+_PAIR = 2
+_GROUP_METHODS = frozenset({"transform", "apply"})
+_OBJECT = object()  # a parameter known to hold an object (an estimator): true, not None
+_INLINE_DEPTH = 2  # a function called from a function is followed; one more level is not
+_INLINE_BUDGET = 200  # inlined calls per notebook: bounds the walk on notebooks calling helpers everywhere
 _MUTATORS = frozenset({"append", "extend", "update", "insert", "add", "setdefault"})
 _SELECTION_COMPARISONS = (ast.Gt, ast.GtE, ast.Lt, ast.LtE)
 _EVAL_KEYWORDS = ("eval_set", "validation_data", "X_val", "X_valid")
 _CONCAT_LABELS = {"train": Label.TRAIN, "test": Label.TEST}
+
+
+_CLAUSE = re.compile(r"(else|elif|except|finally)\b|[\s#)\]}]")
+_ASSIGNED = re.compile(r"^[ \t]*([A-Za-z_]\w*(?:[ \t]*,[ \t]*[A-Za-z_]\w*)*)[ \t]*=(?!=)", re.MULTILINE)
+
+
+def _salvage(code: str | None) -> ast.Module | None:
+    """The statements of a cell that does not parse (Python 2 ``print x``) that parse on their own.
+
+    Each top-level statement (from a line that starts unindented to the next) is parsed alone, at
+    its line numbers; one that does not parse becomes ``del`` of the names it seems to assign, so
+    what the walk knew about them is forgotten rather than kept stale.
+    """
+    if not code:
+        return None
+    lines = code.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.strip() and not _CLAUSE.match(line)]
+    if not starts:
+        return None
+    body: list[ast.stmt] = []
+    for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+        chunk = "".join(lines[start:end])
+        try:
+            module = ast.parse("\n" * start + chunk)  # at its line numbers
+        except (SyntaxError, ValueError):
+            names = [n.strip() for match in _ASSIGNED.finditer(chunk) for n in match.group(1).split(",")]
+            if names:
+                targets: list[ast.expr] = [ast.Name(id=name, ctx=ast.Del()) for name in names]
+                body.append(ast.Delete(targets=targets, lineno=start + 1, col_offset=0))
+            continue
+        body.extend(module.body)
+    return ast.Module(body=body, type_ignores=[]) if body else None
+
+
+def _grouped(node: ast.expr) -> bool:
+    """``df.groupby(...)`` or ``df.groupby(...)[col]``: rows in groups, whose statistics are per group."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "groupby"
+
+
+def _returned(values: list[Value]) -> Value:
+    """What a call of a notebook function gives: its one returned value, or the union of several."""
+    if len(values) == 1:
+        return values[0]
+    result = _EMPTY
+    for value in values:
+        result = result | value
+    return result
+
+
+def _pairwise(node: ast.Assign) -> list[tuple[ast.expr, ast.expr]] | None:
+    """The (target, value) pairs of ``a, b = x, y``; ``None`` for any other assignment."""
+    if len(node.targets) != 1:
+        return None
+    target, value = node.targets[0], node.value
+    if not (isinstance(target, ast.Tuple | ast.List) and isinstance(value, ast.Tuple | ast.List)):
+        return None
+    if len(target.elts) != len(value.elts) or any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts)):
+        return None
+    return list(zip(target.elts, value.elts, strict=True))
+
+
+def _is_index_like(node: ast.expr) -> bool:
+    """``df.index``, ``np.arange(len(X))``, ``range(n)``: row positions, not rows."""
+    if isinstance(node, ast.Attribute):
+        return node.attr == "index"
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name == "list" and len(node.args) == 1:
+            return _is_index_like(node.args[0])
+        return name in {"arange", "range"}
+    return False
 
 
 def _constant_strings(node: ast.expr | None) -> frozenset[str] | None:
@@ -324,10 +433,14 @@ def _is_small_constant(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, int) and abs(node.value) <= 1
 
 
-def _split_parts(data: Value, *, index: bool = False) -> tuple[Value, Value]:
-    """The train and test parts of splitting ``data``: a split of training rows holds out validation rows."""
+def _split_parts(data: Value, *, index: bool = False, folds: bool = False) -> tuple[Value, Value]:
+    """The train and test parts of splitting ``data``: a split of training rows holds out validation rows.
+
+    ``index``: the parts are row positions (fold indices, a split of ``df.index``) that label the
+    rows they select; ``folds``: cross-validation folds, which hold out validation rows.
+    """
     base = data.plain()
-    if index or (Label.TRAIN in data.labels and Label.TEST not in data.labels):
+    if folds or (Label.TRAIN in data.labels and Label.TEST not in data.labels):
         first, second = Label.TRAIN, Label.VALID
     elif Label.TEST in data.labels:
         first, second = Label.VALID, Label.TEST
@@ -339,17 +452,34 @@ def _split_parts(data: Value, *, index: bool = False) -> tuple[Value, Value]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Function:
+    """A function defined in the notebook whose body the walk follows at each call (see ``_Walker.inline``)."""
+
+    node: ast.FunctionDef | ast.AsyncFunctionDef
+    cell: int
+
+
 class _Walker:
     """Evaluates the top-level statements of each cell in order (see the module docstring)."""
 
     def __init__(self) -> None:
         self.flow = Dataflow()
         self.env: dict[str, Value] = {}
-        self.generation: dict[str, int] = {}
+        self.keys: dict[str, tuple[str, int]] = {}  # each name's binding: the identity of the rows it holds
+        self.bindings = itertools.count(1)
         self.aliases: dict[str, str] = {}
+        self.functions: dict[str, _Function] = {}
+        # parameters of the inlined function whose value is a known constant (``scaler=None``) or object
+        self.known: dict[str, object] = {}
+        self.calls: list[str] = []  # the functions being inlined, innermost last
+        self.returned: list[Value] = []  # the values the innermost inlined function returns
+        self.inlined = 0
+        self.site: Order = ()  # the order of the inlined call being walked; empty at top level
         self.loop = 0
         self.position = 0
         self.cell = 0
+        self.code: CodeCell | None = None  # the cell being walked
 
     # --- helpers -------------------------------------------------------------------------------
     def may_matter(self, code: CodeCell) -> bool:
@@ -365,9 +495,10 @@ class _Walker:
         for event in facts.names:
             if event.name in env and event.kind is NameKind.READ:
                 return True
+        functions = self.functions
         for call in facts.calls:
             func = call.func
-            if func.rpartition(".")[2] in _RELEVANT_CALLS or func.partition(".")[0] in aliases:
+            if func.rpartition(".")[2] in _RELEVANT_CALLS or func.partition(".")[0] in aliases or func in functions:
                 return True
         source = code.cell.source
         return "]=" in source or "] =" in source or "[:" in source or ":]" in source
@@ -379,18 +510,19 @@ class _Walker:
                 self.bind(event.name, _EMPTY)
 
     def run_cell(self, position: int, code: CodeCell, tree: ast.Module) -> None:
-        self.position, self.cell = position, code.index
+        self.position, self.cell, self.code = position, code.index, code
         try:
             self.block(tree.body)
         except RecursionError:  # nesting too deep to follow: the rest of this cell is unknown
             self.env.clear()
 
     def order(self, node: ast.AST) -> Order:
-        return (self.position, getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1)
+        line, column = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+        return (*self.site, line, column) if self.site else (self.position, line, column)
 
     def where(self, node: ast.AST) -> tuple[int, int, int, Order]:
         line, column = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
-        return (self.cell, line, column, (self.position, line, column))
+        return (self.cell, line, column, self.order(node))
 
     def qualify(self, node: ast.expr) -> str | None:
         """The dotted callee resolved through the imports (``np.mean`` -> ``numpy.mean``)."""
@@ -406,12 +538,14 @@ class _Walker:
     def key(self, node: ast.expr | None) -> tuple[str, int] | None:
         """A plain name with its binding number: the identity of the rows it holds."""
         if isinstance(node, ast.Name):
-            return (node.id, self.generation.get(node.id, 0))
+            return self.keys.get(node.id, (node.id, 0))
         return None
 
     def bind(self, name: str, value: Value) -> None:
-        self.generation[name] = self.generation.get(name, 0) + 1
+        self.keys[name] = (name, next(self.bindings))
         self.aliases.pop(name, None)
+        self.functions.pop(name, None)
+        self.known.pop(name, None)
         if value.empty:
             self.env.pop(name, None)
         else:
@@ -426,9 +560,18 @@ class _Walker:
 
     def statement(self, node: ast.stmt) -> None:  # noqa: PLR0912, PLR0915 - one branch per statement kind
         if isinstance(node, ast.Assign):
+            pairs = _pairwise(node)
+            if pairs is not None:  # a, b = x[:800], x[800:]: each name takes its own value
+                values = [self.expr(source, assigned=True) for _, source in pairs]
+                for (target, _), value in zip(pairs, values, strict=True):
+                    self.assign(target, value)
+                return
             value = self.expr(node.value, assigned=True)
             for target in node.targets:
                 self.assign(target, value)
+        elif isinstance(node, ast.Return):
+            if node.value is not None and self.calls:
+                self.returned.append(self.returned_value(node.value))
         elif isinstance(node, ast.Expr):
             self.expr(node.value)
         elif isinstance(node, ast.AugAssign):
@@ -441,7 +584,7 @@ class _Walker:
             if node.value is not None:
                 self.assign(node.target, self.expr(node.value, assigned=True))
         elif isinstance(node, ast.For | ast.AsyncFor):
-            self.assign(node.target, self.expr(node.iter))
+            self.assign(node.target, self.iterate(node.iter))
             self.loop += 1
             self.block(node.body)
             self.loop -= 1
@@ -453,9 +596,12 @@ class _Walker:
             self.loop -= 1
             self.block(node.orelse)
         elif isinstance(node, ast.If):
+            truth = self.truth(node.test) if self.known else None
             self.expr(node.test)
-            self.block(node.body)
-            self.block(node.orelse)
+            if truth is not False:
+                self.block(node.body)
+            if truth is not True:
+                self.block(node.orelse)
         elif isinstance(node, ast.With | ast.AsyncWith):
             for item in node.items:
                 value = self.expr(item.context_expr)
@@ -484,8 +630,26 @@ class _Walker:
                     self.bind(name, _EMPTY)
                     if node.module and not node.level:
                         self.aliases[name] = f"{node.module}.{alias.name}"
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             self.bind(node.name, _EMPTY)
+            if self.worth_inlining(node):
+                self.functions[node.name] = _Function(node, self.cell)
+        elif isinstance(node, ast.ClassDef):
+            self.bind(node.name, _EMPTY)
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.bind(target.id, _EMPTY)
+
+    def returned_value(self, node: ast.expr) -> Value:
+        """``return a, b`` as two parts, assigned by position like a split's; anything else as its value."""
+        if (
+            isinstance(node, ast.Tuple)
+            and len(node.elts) == _PAIR
+            and not any(isinstance(e, ast.Starred) for e in node.elts)
+        ):
+            return Value(parts=(self.expr(node.elts[0]), self.expr(node.elts[1])))
+        return self.expr(node)
 
     def assign(self, target: ast.expr, value: Value) -> None:
         if isinstance(target, ast.Name):
@@ -514,7 +678,14 @@ class _Walker:
             return
         frame = self.env.get(base.id, _EMPTY)
         column = _constant_strings(target.slice)
-        added = replace(value.plain(), labels=_NO_LABELS, predicted_by=frozenset(), columns=frozenset(), derived=None)
+        added = replace(
+            value.plain(),
+            labels=_NO_LABELS,
+            predicted_by=frozenset(),
+            columns=frozenset(),
+            derived=None,
+            aggregate=None,
+        )
         derived = frame.derived
         if (
             column is not None
@@ -633,6 +804,10 @@ class _Walker:
             return self.cut(node, base, index_node, assigned=assigned)
         index = self.expr(index_node)
         if index.index and index.labels:
+            if Label.VALID in index.labels and any(leak.kind is LeakKind.PREFIT for leak in base.leaks):
+                # the held-out fold of a manual cross-validation loop, cut from rows fitted on as a whole
+                what = "a loop over cross-validation folds"
+                self.flow.cross_validations.append(CrossValidation(*self.where(node), what=what, data=base))
             return replace(base, labels=index.labels)
         columns = _constant_strings(index_node)
         if columns is not None:
@@ -678,6 +853,122 @@ class _Walker:
             result = replace(result, leaks=result.leaks | {aggregates[0]}, aggregate=None)
         return result
 
+    def iterate(self, node: ast.expr) -> Value:
+        """What a ``for`` loop over ``node`` binds: fold indices when it iterates a splitter (``for tr, te in kf``)."""
+        value = self.expr(node)
+        estimator = value.estimator
+        if estimator is None or estimator.kind is not Kind.SPLITTER:
+            return value
+        what = f"`{estimator.label}`"  # the old ``KFold(n)`` API: the folds of row positions
+        self.flow.cross_validations.append(CrossValidation(*self.where(node), what=what, data=_EMPTY))
+        return Value(parts=_split_parts(_EMPTY, index=True, folds=True))
+
+    # --- functions defined in the notebook -----------------------------------------------------
+    def truth(self, node: ast.expr) -> bool | None:
+        """Whether ``if node:`` holds, when it tests a parameter given a constant or an object; else ``None``.
+
+        ``if scaler is None:`` (or ``if not scaler:``) in ``preprocess(X_test, scaler)`` does not run.
+        """
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = self.truth(node.operand)
+            return None if inner is None else not inner
+        if isinstance(node, ast.Name) and node.id in self.known:
+            known = self.known[node.id]
+            return True if known is _OBJECT else bool(known)
+        if (
+            isinstance(node, ast.Compare)
+            and isinstance(node.left, ast.Name)
+            and node.left.id in self.known
+            and len(node.ops) == 1
+            and isinstance(node.ops[0], ast.Is | ast.IsNot)
+            and isinstance(node.comparators[0], ast.Constant)
+            and node.comparators[0].value is None
+        ):
+            is_none = self.known[node.left.id] is None
+            return is_none if isinstance(node.ops[0], ast.Is) else not is_none
+        return None
+
+    def worth_inlining(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Whether a function's body fits, scores, splits or creates an estimator: worth following at its calls.
+
+        Read from the calls the cell's facts list within the definition's lines; a function defined
+        inside a followed function is not followed.
+        """
+        if self.code is None or self.calls:
+            return False
+        first, last = node.lineno, node.end_lineno or node.lineno
+        for call in self.code.facts.calls:
+            if first <= call.line <= last:
+                head, _, name = call.func.rpartition(".")
+                if name in _INLINED_CALLS:
+                    return True
+                target = self.aliases.get(call.func.partition(".")[0])
+                if target is not None and estimator_kind(f"{target}.{name}" if head else target) is not None:
+                    return True
+        return False
+
+    def inline(
+        self, node: ast.Call, function: _Function, args: list[Value], keywords: dict[str | None, Value]
+    ) -> Value | None:
+        """Walk the body of a notebook function at its call, its parameters bound to the arguments' values.
+
+        Its events are placed in its cell and ordered at the call. Names keep the identity of the rows
+        passed (``evaluate(model, X_test)`` scores ``X_test``) and classes passed stay classes
+        (``run_cv(X, y, SVC)``). Nothing it binds outlives the call; it returns what its ``return``
+        statements give (a pair like ``return X_train, X_test`` as two parts). Calls nest at most
+        :data:`_INLINE_DEPTH` deep, never recursively, and at most :data:`_INLINE_BUDGET` per notebook.
+        """
+        definition = function.node
+        if len(self.calls) >= _INLINE_DEPTH or definition.name in self.calls or self.inlined >= _INLINE_BUDGET:
+            return None
+        if any(isinstance(a, ast.Starred) for a in node.args) or None in keywords:
+            return None  # f(*args) or f(**kwargs): which parameter gets what is unknown
+        self.inlined += 1
+        site = self.order(node)
+        saved = (self.env, self.keys, self.aliases, self.functions, self.known, self.returned, self.cell, self.site)
+        outer_keys, outer_aliases = self.keys, self.aliases
+        self.env, self.keys, self.aliases = dict(self.env), dict(self.keys), dict(self.aliases)
+        self.functions, self.known, self.returned = dict(self.functions), {}, []
+        self.calls.append(definition.name)
+        try:
+            arguments = definition.args
+            positional = [*arguments.posonlyargs, *arguments.args]
+            given: dict[str, tuple[Value, ast.expr]] = {
+                parameter.arg: (value, argument)
+                for parameter, value, argument in zip(positional, args, node.args, strict=False)
+            }
+            for keyword in node.keywords:
+                if keyword.arg is not None:
+                    given[keyword.arg] = (keywords[keyword.arg], keyword.value)
+            defaults = dict(
+                zip(
+                    [p.arg for p in positional[len(positional) - len(arguments.defaults) :]],
+                    arguments.defaults,
+                    strict=True,
+                )
+            )
+            for parameter in [*positional, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]:
+                if parameter is None:
+                    continue
+                value, argument = given.get(parameter.arg, (_EMPTY, defaults.get(parameter.arg)))
+                if parameter.arg not in given and isinstance(argument, ast.Name):
+                    value = saved[0].get(argument.id, _EMPTY)  # a default like ``model=model``
+                self.bind(parameter.arg, value)
+                if isinstance(argument, ast.Constant):
+                    self.known[parameter.arg] = argument.value
+                elif value.estimator is not None:
+                    self.known[parameter.arg] = _OBJECT
+                if isinstance(argument, ast.Name):
+                    self.keys[parameter.arg] = outer_keys.get(argument.id, (argument.id, 0))
+                    if argument.id in outer_aliases:
+                        self.aliases[parameter.arg] = outer_aliases[argument.id]
+            self.cell, self.site = function.cell, site
+            self.block(definition.body)
+            return _returned(self.returned)
+        finally:
+            self.calls.pop()
+            self.env, self.keys, self.aliases, self.functions, self.known, self.returned, self.cell, self.site = saved
+
     # --- calls ---------------------------------------------------------------------------------
     def call(self, node: ast.Call, *, assigned: bool) -> Value:
         func = node.func
@@ -686,6 +977,12 @@ class _Walker:
         keywords = {k.arg: self.expr(k.value) for k in node.keywords}
         if receiver.estimator is not None and isinstance(func, ast.Attribute):
             return self.estimator_call(node, func.attr, receiver.estimator, args, keywords)
+        if isinstance(func, ast.Attribute) and func.attr in _GROUP_METHODS and node.args and _grouped(func.value):
+            return self.group_statistic(node, node.args[0], receiver)
+        if isinstance(func, ast.Name) and func.id in self.functions:
+            result = self.inline(node, self.functions[func.id], args, keywords)
+            if result is not None:
+                return result
         qualified = self.qualify(func)
         if qualified is not None:
             result = self.library_call(node, qualified, args, keywords)
@@ -700,6 +997,29 @@ class _Walker:
         if name in _MUTATORS and isinstance(func.value, ast.Name) and not everything.empty:
             self.env[func.value.id] = everything.plain()  # scores.append(score), results.update(...)
         return self.data_method(node, name, receiver, args=args, everything=everything, assigned=assigned)
+
+    def group_statistic(self, node: ast.Call, function: ast.expr, grouped: Value) -> Value:
+        """``g.transform("median")`` or ``g.apply(lambda x: x.fillna(x.median()))`` on ``df.groupby(...)[col]``.
+
+        A statistic of each group (of rows not yet split) is an aggregate like ``X.median()``; a lambda
+        is walked with its parameter bound to the grouped rows, so the imputation it does is seen.
+        """
+        rows = grouped.plain()
+        if isinstance(function, ast.Constant) and function.value in AGGREGATE_METHODS and not rows.labels:
+            return replace(rows, aggregate=self.leak(node, LeakKind.PREFIT, f"`.groupby(...).{function.value}`"))
+        if not isinstance(function, ast.Lambda) or not function.args.args:
+            return rows
+        parameter = function.args.args[0].arg
+        saved = self.env.get(parameter)
+        self.env[parameter] = rows
+        try:
+            result = self.expr(function.body)
+        finally:
+            if saved is None:
+                self.env.pop(parameter, None)
+            else:
+                self.env[parameter] = saved
+        return replace(rows | result, aggregate=None)
 
     def library_call(  # noqa: PLR0912
         self, node: ast.Call, qualified: str, args: list[Value], keywords: dict[str | None, Value]
@@ -716,7 +1036,9 @@ class _Walker:
         if top == "sklearn":
             if name in SPLIT_FUNCTIONS:
                 self.flow.splits.append(Split(*self.where(node), what=f"`{name}`", data=everything))
-                return Value(parts=_split_parts(everything))
+                # row positions not yet split (``df.index``): their parts label the rows they select
+                positions = bool(node.args) and _is_index_like(node.args[0]) and not everything.labels
+                return Value(parts=_split_parts(everything, index=positions))
             if name in CROSS_VALIDATION_FUNCTIONS:
                 data = args[1] if len(args) > 1 else keywords.get("X", _EMPTY)
                 self.flow.cross_validations.append(CrossValidation(*self.where(node), what=f"`{name}`", data=data))
@@ -819,8 +1141,9 @@ class _Walker:
         kind = estimator.kind
         if method in _FIT_METHODS:
             y = args[1] if len(args) > 1 else keywords.get("y", _EMPTY)
-            extra = [keywords.get(k, _EMPTY) for k in _EVAL_KEYWORDS]
-            fitted_on = self.union([x, y, *extra])
+            # Keras only uses ``validation_data`` to choose (the epoch) with callbacks such as EarlyStopping
+            chosen = [k for k in _EVAL_KEYWORDS if k != "validation_data" or "callbacks" in keywords]
+            fitted_on = self.union([x, y, *(keywords.get(k, _EMPTY) for k in chosen)])
             x_name = x_node.id if isinstance(x_node, ast.Name) else None
             fit = Fit(
                 *self.where(node),
@@ -831,6 +1154,7 @@ class _Walker:
                 fitted_on=fitted_on,
                 x_name=x_name,
                 x_key=x_key,
+                validated=any(k in keywords for k in (*_EVAL_KEYWORDS, "validation_split")),
             )
             self.flow.fits.append(fit)
             what = f"`{estimator.label}.{method}`"
@@ -853,21 +1177,21 @@ class _Walker:
             self.flow.cross_validations.append(
                 CrossValidation(*self.where(node), what=f"`{estimator.label}.split`", data=x)
             )
-            return Value(parts=_split_parts(x, index=True))
+            return Value(parts=_split_parts(x, index=True, folds=True))
         if method == "transform":
             self.flow.uses.append(Use(*self.where(node), estimator=estimator, method=method, data=x, x_key=x_key))
             result = x.plain()
             if estimator.prefit is not None:
                 result = replace(result, leaks=result.leaks | {estimator.prefit})
             return result
-        if method in PREDICT_METHODS or method == "score":
+        if method in PREDICT_METHODS or method in SCORE_METHODS:
             data = self.union(args)
             use = Use(*self.where(node), estimator=estimator, method=method, data=data, x_key=x_key)
             self.flow.uses.append(use)
-            if method == "score":
+            if method in SCORE_METHODS:
                 if Label.TEST in data.labels:
                     name = x_node.id if isinstance(x_node, ast.Name) else None
-                    what = f"`{estimator.label}.score`"
+                    what = f"`{estimator.label}.{method}`"
                     score = Score(
                         what,
                         self.cell,

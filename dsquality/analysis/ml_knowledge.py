@@ -8,7 +8,7 @@ deliberately absent. Encoders of categories (``OneHotEncoder``, ``LabelEncoder``
 set of categories: left out for precision.
 
 Names are matched on the last component of a callee resolved through the notebook's imports, and
-only under the modules of :data:`ML_MODULES`.
+only under the modules of :data:`ML_MODULES` (and, for models, :data:`DEEP_LEARNING_MODULES`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ __all__ = [
     "AGGREGATE_METHODS",
     "CROSS_VALIDATION_FUNCTIONS",
     "CUT_METHODS",
+    "DEEP_LEARNING_MODULES",
     "ML_MODULES",
     "PREDICT_METHODS",
+    "SCORE_METHODS",
     "SELECTION_FUNCTIONS",
     "SPLIT_FUNCTIONS",
     "STATEFUL_FUNCTIONS",
@@ -31,6 +33,10 @@ __all__ = [
 
 # Top-level modules whose imports make a notebook worth the dataflow analysis.
 ML_MODULES = frozenset({"sklearn", "imblearn", "xgboost", "lightgbm", "catboost", "category_encoders"})
+# Deep-learning libraries whose models are known (``Sequential().fit``, ``model.evaluate``) in a
+# notebook analysed for the modules above: importing one alone does not make a notebook analysed,
+# as the splits and the stateful preprocessing the rules look for come from scikit-learn.
+DEEP_LEARNING_MODULES = frozenset({"keras", "tensorflow"})
 
 
 class Kind(enum.Enum):
@@ -70,13 +76,19 @@ _MODELS = frozenset({
     "make_pipeline", "BayesianRidge", "ARDRegression",
 })  # fmt: skip
 _MODEL_SUFFIXES = ("Classifier", "Regressor", "Regression", "ClassifierCV", "RegressorCV")
+# Keras models (``keras.Sequential``, ``tf.keras.Model``) and scikit-learn wrappers (``KerasClassifier``).
+_DEEP_MODELS = frozenset({"Sequential", "Model"})
+_DEEP_MODEL_SUFFIXES = ("Classifier", "Regressor")
 
 
 def estimator_kind(qualified: str) -> Kind | None:
     """The kind of the estimator that calling ``qualified`` (``sklearn.svm.SVC``) creates, if any."""
-    if qualified.split(".", 1)[0] not in ML_MODULES:
-        return None
+    top = qualified.split(".", 1)[0]
     name = qualified.rsplit(".", 1)[-1]
+    if top in DEEP_LEARNING_MODULES:
+        return Kind.MODEL if name in _DEEP_MODELS or name.endswith(_DEEP_MODEL_SUFFIXES) else None
+    if top not in ML_MODULES:
+        return None
     if name in _TRANSFORMERS:
         return Kind.TRANSFORMER
     if name in _RESAMPLERS:
@@ -112,6 +124,8 @@ SUPERVISED_METRICS = frozenset({
 # Column statistics of a DataFrame or an array: stateful when computed over all rows.
 AGGREGATE_METHODS = frozenset({"mean", "std", "var", "min", "max", "median", "quantile"})
 PREDICT_METHODS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function"})
+# Methods that score a fitted model on rows given with their targets (Keras models ``evaluate``).
+SCORE_METHODS = frozenset({"score", "evaluate"})
 # Row cuts: ``df.head(800)`` keeps the first rows, ``df.tail(200)`` the last ones.
 CUT_METHODS = {"head": "train", "tail": "test"}
 # Calls that pick the best of several values.

@@ -12,8 +12,20 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from dsquality.analysis.dataflow import Dataflow, Derived, Estimator, Event, Label, Leak, LeakKind, Score, Use, analyse
-from dsquality.analysis.ml_knowledge import PREDICT_METHODS, Kind
+from dsquality.analysis.dataflow import (
+    Dataflow,
+    Derived,
+    Estimator,
+    Event,
+    Label,
+    Leak,
+    LeakKind,
+    Order,
+    Score,
+    Use,
+    analyse,
+)
+from dsquality.analysis.ml_knowledge import PREDICT_METHODS, SCORE_METHODS, Kind
 from dsquality.analysis.model import NotebookModel
 from dsquality.lint.diagnostic import Severity
 from dsquality.lint.rule import Finding, LintContext, Rule
@@ -30,7 +42,7 @@ __all__ = [
     "TestSetSelection",
 ]
 
-_SCORING = PREDICT_METHODS | {"score"}
+_SCORING = PREDICT_METHODS | SCORE_METHODS
 _MODELS = (Kind.MODEL, Kind.SEARCH)
 
 
@@ -40,7 +52,7 @@ def _at(place: Leak | Derived | Event, message: str) -> Finding:
     return Finding(message, cell=place.cell, line=place.line, column=column)
 
 
-def _scored_on_test(flow: Dataflow, estimator: Estimator, after: tuple[int, int, int]) -> Use | None:
+def _scored_on_test(flow: Dataflow, estimator: Estimator, after: Order) -> Use | None:
     """The first use of ``estimator`` that scores or predicts test rows after ``after``."""
     return next(
         (
@@ -66,7 +78,10 @@ class FitBeforeSplit(Rule):
     Follows the data through the cells: a scaler, imputer, discretizer, PCA/SVD, feature selector,
     Count/TF-IDF vectorizer or target encoder fitted (or `(X - X.mean()) / X.std()` computed) on
     rows not yet split, whose output reaches a model's `fit` on the training rows and its
-    `score`/`predict`/a metric on the test rows. Stateless transforms (`Normalizer`,
+    `score`/`predict`/`evaluate` on the test rows. Column statistics count too, a per-group
+    imputation like `df.groupby(g)[c].transform(lambda s: s.fillna(s.median()))` included. The data
+    is followed through the notebook's own functions (`X, scaler = preprocess(X)`) and into splits of
+    row positions (`train_test_split(np.arange(len(X)))`). Stateless transforms (`Normalizer`,
     `FunctionTransformer`, `np.log`) are fine.
 
     ## Why is this bad?
@@ -101,17 +116,17 @@ class FitBeforeSplit(Rule):
         flow = analyse(model)
         if flow is None:
             return
-        trained: dict[Leak, Estimator] = {}
+        trained: dict[Leak, set[int]] = {}  # the estimators trained on each leak's output
         for fit in flow.fits:
             if fit.estimator.kind in _MODELS and Label.TRAIN in fit.x.labels:
                 for leak in fit.x.leaks:
-                    trained.setdefault(leak, fit.estimator)
+                    trained.setdefault(leak, set()).add(id(fit.estimator))
         reported: set[Leak] = set()
         for use in flow.uses:
             if use.method not in _SCORING or Label.TEST not in use.data.labels:
                 continue
             for leak in sorted(use.data.leaks & trained.keys(), key=lambda leak: (leak.cell, leak.line)):
-                if leak.kind is not LeakKind.PREFIT or leak in reported or trained[leak] is not use.estimator:
+                if leak.kind is not LeakKind.PREFIT or leak in reported or id(use.estimator) not in trained[leak]:
                     continue
                 reported.add(leak)
                 split = next((s for s in flow.splits if leak in s.data.leaks), None)
@@ -129,8 +144,9 @@ class TestInFit(Rule):
 
     ## What it does
     Reports `fit`, `fit_transform`, `partial_fit` or `fit_resample` given test rows (the test part
-    of a split, or a concatenation containing it), positionally, by keyword or as
-    `eval_set=`/`validation_data=`, when the same model is later scored on test rows. A stateful
+    of a split, or a concatenation containing it), positionally, by keyword or as `eval_set=` (or
+    Keras' `validation_data=` with `callbacks=`, which choose the epoch on them), when the same
+    model is later scored on test rows. A stateful
     transformer or an oversampler fitted on test rows is always reported. A final refit on all rows
     with no score after it is fine.
 
@@ -269,8 +285,9 @@ class NoHeldOutEvaluation(Rule):
 
     ## What it does
     Reports a model whose every `score`, or metric of its predictions, is computed on the very
-    rows given to its `fit`, in a notebook with no split, no row cut and no cross-validation.
-    A training score next to a held-out score is fine.
+    rows given to its `fit`, in a notebook with no split, no row cut, no cross-validation and no
+    `fit` given validation rows (`validation_split=`, `eval_set=`). A training score next to a
+    held-out score is fine.
 
     ## Why is this bad?
     A training score measures memorisation: a 1-nearest-neighbour classifier scores 100% on its
@@ -313,10 +330,12 @@ class NoHeldOutEvaluation(Rule):
             keys = fitted.get(id(use.estimator))
             if keys is None or use.x_key is None or use.x_key not in keys:
                 return  # predictions on other rows: evaluated elsewhere, perhaps
-            if use.method == "score":
+            if use.method in SCORE_METHODS:
                 scores.append((use, use.x_key))
         if any(metric.data.predicted_by for metric in flow.metrics):
-            scores += [(use, use.x_key) for use in flow.uses if use.method != "score" and use.x_key is not None]
+            scores += [
+                (use, use.x_key) for use in flow.uses if use.method not in SCORE_METHODS and use.x_key is not None
+            ]
         if not scores:
             return
         use, key = min(scores, key=lambda item: item[0].order)
@@ -339,8 +358,10 @@ class PreprocessingOutsideCv(Rule):
 
     ## What it does
     Reports the X given to `cross_val_score`, `cross_validate`, `cross_val_predict`,
-    `learning_curve`, a `*SearchCV.fit` or a manual `KFold.split` loop when it was produced by a
-    stateful `fit_transform` (scaler, imputer, selector, vectorizer, PCA…) on the same rows.
+    `learning_curve`, a `*SearchCV.fit` or a manual loop over `KFold` folds (in a cell or in a
+    function of the notebook, `for tr, te in kf.split(X)` or the old `for tr, te in kf`) when it
+    was produced by a stateful `fit_transform` (scaler, imputer, selector, vectorizer, PCA…) on the
+    same rows.
 
     ## Why is this bad?
     Each validation fold was seen by the transformer, so every fold's score is optimistic, and
@@ -365,17 +386,19 @@ class PreprocessingOutsideCv(Rule):
     severity = Severity.ERROR
 
     def check(self, model: NotebookModel, context: LintContext) -> Iterator[Finding]:  # noqa: ARG002
-        """Report cross-validations of data that carries a fit on all rows."""
+        """Report cross-validations of data that carries a fit on all rows (once per fit)."""
         flow = analyse(model)
         if flow is None:
             return
+        reported: set[Leak] = set()
         for validation in flow.cross_validations:
             leaks = sorted(
                 (leak for leak in validation.data.leaks if leak.kind is LeakKind.PREFIT),
                 key=lambda leak: (leak.cell, leak.line),
             )
-            if leaks:
+            if leaks and not reported.issuperset(leaks):
                 leak = leaks[0]
+                reported.update(leaks)
                 yield _at(
                     validation,
                     f"the X cross-validated by {validation.what} in cell {validation.cell} was transformed by "

@@ -138,3 +138,147 @@ def test_corpus_runs_without_error() -> None:
         for rule in leakage.RULES:
             counts[rule.code] = counts.get(rule.code, 0) + len(list(rule().check(model, context)))
     assert sum(counts.values()) < 20  # precision: the corpus is mostly tutorials without leaks
+
+
+# --- what the dataflow follows: functions, folds, row positions, cells that do not parse ---------
+
+SKLEARN = (
+    "import numpy as np\nfrom sklearn.preprocessing import StandardScaler\n"
+    "from sklearn.linear_model import LogisticRegression\nfrom sklearn.ensemble import RandomForestClassifier\n"
+    "from sklearn.metrics import accuracy_score\nfrom sklearn.model_selection import KFold, train_test_split"
+)
+
+
+def test_python2_cell_keeps_the_statements_that_parse() -> None:
+    leaky = notebook(
+        code(SKLEARN),
+        code('X = StandardScaler().fit_transform(X)\nprint "Feature space holds %d rows" % X.shape[0]'),
+        code("X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)"),
+        code("model = LogisticRegression().fit(X_tr, y_tr)\nacc = model.score(X_te, y_te)\nprint acc"),
+    )
+    assert positions(run_rule("DSQ501", leaky)) == [(2, 1)]
+    # a statement that does not parse forgets the names it assigns: X is no longer known to be scaled
+    forgotten = notebook(*leaky["cells"][:2], code("X = `X`\nprint X"), *leaky["cells"][2:])
+    assert run_rule("DSQ501", forgotten) == []
+
+
+def test_old_kfold_iteration_gives_fold_indices() -> None:
+    document = notebook(
+        code(SKLEARN + "\nfrom sklearn.cross_validation import KFold"),
+        code("X = StandardScaler().fit_transform(X)"),
+        code(
+            "kf = KFold(len(y), n_folds=3)\nfor tr, te in kf:\n"
+            "    m = LogisticRegression().fit(X[tr], y[tr])\n    print(m.score(X[te], y[te]))"
+        ),
+    )
+    flow = analyse(build_model_of(document))  # type: ignore[arg-type]
+    assert flow is not None
+    assert flow.fits[-1].x.labels == {Label.TRAIN}
+    assert flow.uses[-1].data.labels == {Label.VALID}
+    (finding,) = run_rule("DSQ505", document)
+    assert (finding.cell, finding.line) == (3, 4)  # at ``X[te]``, the held-out fold of rows fitted on
+    assert "`StandardScaler().fit_transform` in cell 2" in finding.message
+    assert run_rule("DSQ504", document) == []  # the folds hold rows out
+
+
+def test_pairs_assigned_one_by_one_cut_rows() -> None:
+    document = notebook(
+        code(SKLEARN),
+        code("X_tr, X_te = X[:400], X[400:]\ny_tr, y_te = y[:400], y[400:]"),
+        code("m = LogisticRegression().fit(X_te, y_te)\nprint(m.score(X_te, y_te))"),
+    )
+    flow = analyse(build_model_of(document))  # type: ignore[arg-type]
+    assert flow is not None
+    assert [fit.x.labels for fit in flow.fits] == [{Label.TEST}]
+    assert positions(run_rule("DSQ502", document)) == [(3, 1)]
+
+
+def test_function_followed_with_the_rows_passed() -> None:
+    helper = "def evaluate(model, X, y):\n    return accuracy_score(y, model.predict(X))"
+    leaky = notebook(code(SKLEARN), code(helper), code("m = RandomForestClassifier().fit(X, y)\nevaluate(m, X, y)"))
+    (finding,) = run_rule("DSQ504", leaky)
+    assert (finding.cell, finding.line) == (2, 2)  # the prediction inside the function
+    assert "same rows (`X`)" in finding.message
+    fitted = "m = RandomForestClassifier().fit(X, y)\n"
+    held_out = notebook(code(SKLEARN), code(helper), code(fitted + "evaluate(m, Xn, yn)"))
+    assert run_rule("DSQ504", held_out) == []
+
+
+def test_branch_on_a_parameter_given_follows_one_side() -> None:
+    helper = (
+        "def prep(X, scaler=None):\n    if scaler is None:\n        scaler = StandardScaler().fit(X)\n"
+        "    return scaler.transform(X), scaler"
+    )
+    document = notebook(
+        code(SKLEARN),
+        code(helper),
+        code("X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)"),
+        code("X_tr, sc = prep(X_tr)\nX_te, _ = prep(X_te, sc)\nX_bad, _ = prep(X_te)"),
+    )
+    flow = analyse(build_model_of(document))  # type: ignore[arg-type]
+    assert flow is not None
+    assert [fit.x.labels for fit in flow.fits] == [{Label.TRAIN}, {Label.TEST}]  # not refitted when given
+    assert positions(run_rule("DSQ502", document)) == [(2, 3)]  # the third call refits on test rows
+
+
+def test_one_leak_reaching_two_models_is_reported_for_the_one_scored() -> None:
+    document = notebook(
+        code(SKLEARN),
+        code("X = StandardScaler().fit_transform(X)\nX_tr, X_te, y_tr, y_te = train_test_split(X, y)"),
+        code("a = LogisticRegression().fit(X_tr, y_tr)\nb = RandomForestClassifier().fit(X_tr, y_tr)"),
+        code("print(b.score(X_te, y_te))"),
+    )
+    (finding,) = run_rule("DSQ501", document)
+    assert "reach `b.score` in cell 4" in finding.message
+
+
+KERAS = (
+    "from sklearn.feature_extraction.text import TfidfVectorizer\n"
+    "from sklearn.model_selection import train_test_split\n"
+    "from tensorflow import keras\nfrom keras.callbacks import EarlyStopping"
+)
+NET = "net = keras.Sequential([keras.layers.Dense(1, activation='sigmoid')])\nnet.compile(loss='binary_crossentropy')"
+
+
+def test_keras_models_are_fitted_and_evaluated() -> None:
+    leaky = notebook(
+        code(KERAS),
+        code("X = TfidfVectorizer(min_df=5).fit_transform(texts).toarray()"),
+        code("X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2)"),
+        code(NET + "\nnet.fit(X_tr, y_tr, epochs=4)\nloss, acc = net.evaluate(X_te, y_te)"),
+    )
+    (finding,) = run_rule("DSQ501", leaky)
+    assert "reach `net.evaluate` in cell 4" in finding.message
+    correct = notebook(
+        code(KERAS),
+        code("t_tr, t_te, y_tr, y_te = train_test_split(texts, y, test_size=0.2)"),
+        code("vec = TfidfVectorizer(min_df=5).fit(t_tr)\nX_tr, X_te = vec.transform(t_tr), vec.transform(t_te)"),
+        code(NET + "\nnet.fit(X_tr, y_tr, epochs=4)\nloss, acc = net.evaluate(X_te, y_te)"),
+    )
+    assert [f for rule in leakage.RULES for f in run_rule(rule.code, correct)] == []
+
+
+def test_keras_validation_data_chooses_only_with_callbacks() -> None:
+    split = code("X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2)")
+    watched = "net.fit(X_tr, y_tr, epochs=4, validation_data=(X_te, y_te){})\nnet.evaluate(X_te, y_te)"
+    monitored = notebook(code(KERAS), split, code(NET + "\n" + watched.format("")))
+    assert run_rule("DSQ502", monitored) == []  # fixed epochs: the test rows are only watched
+    stopped = notebook(code(KERAS), split, code(NET + "\n" + watched.format(", callbacks=[EarlyStopping()]")))
+    assert positions(run_rule("DSQ502", stopped)) == [(3, 3)]
+
+
+def test_keras_validation_split_holds_rows_out() -> None:
+    fitted = NET + "\nnet.fit(X, y, epochs=4{})\nloss, acc = net.evaluate(X, y)"
+    assert positions(run_rule("DSQ504", notebook(code(KERAS), code(fitted.format(""))))) == [(2, 4)]
+    assert run_rule("DSQ504", notebook(code(KERAS), code(fitted.format(", validation_split=0.2")))) == []
+
+
+def test_test_scores_returned_by_a_function_in_a_loop_are_a_selection() -> None:
+    helper = "def fit_score(C):\n    return LogisticRegression(C=C).fit(X_tr, y_tr).score(X_te, y_te)"
+    split = "X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)\n"
+    leaky = notebook(code(SKLEARN), code(helper), code(split + "scores = [fit_score(C) for C in (0.1, 1, 10)]"))
+    assert run_rule("DSQ503", leaky) == []  # printed, not chosen from
+    chosen = notebook(*leaky["cells"], code("best_C = (0.1, 1, 10)[int(np.argmax(scores))]"))
+    (finding,) = run_rule("DSQ503", chosen)
+    assert finding.cell == 4
+    assert "(cell 2, computed in a loop)" in finding.message  # the score inside the function
