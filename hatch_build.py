@@ -117,4 +117,5 @@ class LabextensionBuildHook(BuildHookInterface):
             return
         if self.target_name == "wheel":  # the sdist takes it as an artifact (pyproject.toml)
             build_data["shared_data"][str(built)] = INSTALLED
-            build_data["shared_data"][str(root / SOURCE / "install.json")] = f"{INSTALLED}/install.json"
+            if not (built / "install.json").is_file():  # a build may have copied it there already
+                build_data["shared_data"][str(root / SOURCE / "install.json")] = f"{INSTALLED}/install.json"

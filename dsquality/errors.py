@@ -20,6 +20,7 @@ __all__ = [
     "DataSizeError",
     "FileWriteError",
     "GridError",
+    "KernelStartError",
     "MissingDependencyError",
     "ModelFileError",
     "NoTrainDataError",
@@ -500,3 +501,15 @@ class TemplateTargetExistsError(DSQualityError):
             f"{self.path}: already exists; a template never overwrites a file.",
             hint="Choose another path, or move the existing file away first.",
         )
+
+
+class KernelStartError(DSQualityError):
+    """Kernels cannot be started the way that was asked (forked from a template, with a memory limit).
+
+    ``reason`` says what failed (fork not available, a ``--preload`` module that does not import or
+    starts a thread); nothing ran. A usage error: exit 2.
+    """
+
+    def __init__(self, reason: str, *, hint: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}.", hint=hint)

@@ -10,6 +10,7 @@ from dsquality.errors import (
     DSQualityError,
     FileWriteError,
     GridError,
+    KernelStartError,
     MissingDependencyError,
     ModelFileError,
     NotebookExecutionError,
@@ -65,6 +66,7 @@ EXAMPLES: list[DSQualityError] = [
     GridError(Path("grid.yaml"), "`seed` has no values"),
     TemplateError("trainig", "no such template", choices=["training", "evaluation"]),
     TemplateTargetExistsError(Path("analysis/new.ipynb")),
+    KernelStartError("--preload: cannot import 'sklearnn'", hint="Check the module name."),
 ]
 
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from dsquality.cli.arguments import positive_int, seconds
+from dsquality.cli.kernel_options import add_kernel_arguments, start_fork_server
 
 if TYPE_CHECKING:
-    from dsquality.runs.batch import BatchProgress, BatchResult
+    from dsquality.runs.batch import BatchPlan, BatchProgress, BatchResult
+    from dsquality.runs.executors import Executor
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -53,6 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=seconds, metavar="SECONDS", help="time limit for each cell of each run")
     parser.add_argument("--cwd", type=Path, help="working directory of the kernels (default: the notebook's folder)")
     parser.add_argument("--kernel", help="kernel name (default: the notebook's kernelspec)")
+    add_kernel_arguments(parser, batch=True)
     parser.add_argument(
         "--rerun-all",
         action="store_true",
@@ -63,12 +67,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the grid (exit 2), run it (exit 1 if any run failed), print the results."""
-    from dsquality.runs.batch import plan_batch, run_batch  # noqa: PLC0415 - lazy: `dsq --help` stays fast
+    from dsquality.runs.batch import plan_batch  # noqa: PLC0415 - lazy: `dsq --help` stays fast
     from dsquality.runs.executors import make_executor  # noqa: PLC0415
     from dsquality.runs.grid import load_grid  # noqa: PLC0415
 
     if args.scheduler is not None and args.executor != "dask":
         print("dsq batch: error: --scheduler needs --executor dask", file=sys.stderr)
+        return 2
+    if args.preload and (args.no_fork or args.executor != "local"):
+        print("dsq batch: error: --preload needs forked kernels: --executor local, without --no-fork", file=sys.stderr)
         return 2
     out: Path = args.out
     grid = load_grid(args.grid)
@@ -77,33 +84,53 @@ def run(args: argparse.Namespace) -> int:
     err = Console(stderr=True)
     if plan.kept and not args.quiet:
         err.print(f"Skipping {len(plan.kept)} runs that already finished ok (--rerun-all to run them again).")
-    options = {"cwd": args.cwd, "timeout": args.timeout, "kernel": args.kernel}
-    if args.quiet or not plan.todo:
-        with executor:
-            result = run_batch(plan, executor, **options)
-    else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
-
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("[red]{task.fields[failed]} failed[/] · {task.fields[running]} running"),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-        )
-        with Progress(*columns, console=err, transient=True) as progress:
-            task = progress.add_task("runs", total=len(plan.todo), failed=0, running=0)
-
-            def update(state: BatchProgress) -> None:
-                progress.update(task, completed=state.done, failed=state.failed, running=state.running)
-
-            with executor:
-                result = run_batch(plan, executor, on_progress=update, **options)
+    options = {"cwd": args.cwd, "timeout": args.timeout, "kernel": args.kernel, "memory_limit": args.memory_limit}
+    with contextlib.ExitStack() as stack:
+        if plan.todo and args.executor == "local" and not args.no_fork:
+            # Stopped when the stack closes, after the workers: it kills any kernel still running.
+            server = start_fork_server(
+                stack, args.notebook, kernel=args.kernel, preload=args.preload, stderr=out / _WORKERS_LOG
+            )
+            options["fork_server"] = server.address if server is not None else None
+        result = _run(plan, executor, stack, quiet=args.quiet, err=err, options=options)
     if not args.quiet:
         Console().print(_table(result))
     Console(highlight=False).print(_summary(result))
     return 0 if result.ok else 1
+
+
+def _run(
+    plan: BatchPlan,
+    executor: Executor,
+    stack: contextlib.ExitStack,
+    *,
+    quiet: bool,
+    err: Console,
+    options: dict[str, Any],
+) -> BatchResult:
+    """Run the batch on ``executor`` (entered on ``stack``), with a progress bar unless ``quiet``."""
+    from dsquality.runs.batch import run_batch  # noqa: PLC0415
+
+    stack.enter_context(executor)
+    if quiet or not plan.todo:
+        return run_batch(plan, executor, **options)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # noqa: PLC0415
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[red]{task.fields[failed]} failed[/] · {task.fields[running]} running"),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("runs", total=len(plan.todo), failed=0, running=0)
+
+        def update(state: BatchProgress) -> None:
+            progress.update(task, completed=state.done, failed=state.failed, running=state.running)
+
+        return run_batch(plan, executor, on_progress=update, **options)
 
 
 def _summary(result: BatchResult) -> str:

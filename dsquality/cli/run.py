@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 from rich.console import Console
@@ -10,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from dsquality.cli.arguments import seconds
+from dsquality.cli.kernel_options import add_kernel_arguments, start_fork_server
 
 __all__ = ["HELP", "NAME", "add_arguments", "run"]
 
@@ -56,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cwd", type=Path, help="working directory of the kernel (default: the notebook's folder)")
     parser.add_argument("--timeout", type=seconds, metavar="SECONDS", help="time limit for each cell")
     parser.add_argument("--kernel", help="kernel name (default: the notebook's kernelspec)")
+    add_kernel_arguments(parser, batch=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,9 +89,22 @@ def run(args: argparse.Namespace) -> int:
             injected.add_row(escape(name), escape(str(spec.type) if spec else ""), escape(python_literal(value)))
         Console().print(injected)
     console = Console(stderr=True)
-    with console.status(f"Running {notebook} …"):
+    with console.status(f"Running {notebook} …"), contextlib.ExitStack() as stack:
+        # --preload: the same kernels as `dsq batch --preload` (forked from a template that imported them)
+        server = (
+            start_fork_server(stack, notebook, kernel=args.kernel, preload=args.preload, stderr=None)
+            if args.preload
+            else None
+        )
         result = execute_notebook(
-            notebook, output, parameters=values, cwd=args.cwd, timeout=args.timeout, kernel=args.kernel
+            notebook,
+            output,
+            parameters=values,
+            cwd=args.cwd,
+            timeout=args.timeout,
+            kernel=args.kernel,
+            fork_server=server.address if server is not None else None,
+            memory_limit=args.memory_limit,
         )
     Console().print(f"{escape(str(notebook))} ran in {result.duration:.1f} s; saved to {escape(str(result.output))}")
     if not result.records:

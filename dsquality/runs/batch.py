@@ -9,9 +9,14 @@ writes ``OUT/runs/<run-id>.ipynb``. As each run finishes, ``OUT/results.jsonl`` 
 Run ids are a readable slug of the values plus a short hash of their canonical JSON
 (``seed-1_alpha-0.5-3f9a1c2b``): the same values give the same id in every batch.
 
-Statuses: ``ok``; ``failed`` (a cell raised, the kernel died, or the worker was lost);
-``timeout`` (a cell ran longer than ``timeout``). A failed or timed-out run does not stop the
-others; its error names the cell.
+Statuses: ``ok``; ``failed`` (a cell raised, the kernel died, the worker was lost, or Ctrl-C
+stopped the batch while it ran); ``timeout`` (a cell ran longer than ``timeout``). A failed or
+timed-out run does not stop the others; its error names the cell, and its notebook shows the error.
+
+Ctrl-C (SIGINT to the batch's process group, as a terminal sends it): the runs in progress stop,
+save their notebooks with a ``KeyboardInterrupt`` in the running cell and get a ``failed`` row; runs
+not started get no row; then :func:`run_batch` raises ``KeyboardInterrupt``. A batch killed outright
+(SIGKILL) keeps every row written so far; its workers, fork server and kernels exit on their own.
 
 Resume: a run is skipped when ``results.jsonl`` has it as ``ok`` with the same notebook content
 hash (the kernel and the cells' types and sources: outputs and metadata do not count) and the same
@@ -32,21 +37,27 @@ Scalars are written as they are, other values (lists, dicts) as JSON text; a mis
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import logging
+import multiprocessing
 import re
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from dsquality.atomic import atomic_write_text
 from dsquality.errors import DSQualityError, GridError, NotebookExecutionError, NotebookFormatError
+from dsquality.runs.execute import RunOptions
 from dsquality.runs.executors import Executor
 from dsquality.runs.grid import Grid
 from dsquality.runs.params import ParameterSchema, json_value
@@ -200,6 +211,7 @@ class BatchPlan:
     runs: tuple[PlannedRun, ...]
     todo: tuple[PlannedRun, ...]
     kept: Mapping[str, RunRow]
+    language: str = "python"
 
 
 def plan_batch(notebook: Path, grid: Grid, out: Path, *, rerun_all: bool = False) -> BatchPlan:
@@ -236,7 +248,7 @@ def plan_batch(notebook: Path, grid: Grid, out: Path, *, rerun_all: bool = False
         ):
             kept[run.run_id] = row
     todo = tuple(run for run in runs if run.run_id not in kept)
-    return BatchPlan(notebook, out, content, tuple(runs), todo, kept)
+    return BatchPlan(notebook, out, content, tuple(runs), todo, kept, schema.language)
 
 
 def read_rows(path: Path) -> dict[str, RunRow]:
@@ -261,26 +273,58 @@ def read_rows(path: Path) -> dict[str, RunRow]:
 
 @dataclass(frozen=True, slots=True)
 class RunTask:
-    """Everything a worker needs for one run (picklable).
+    """Everything a worker needs for one run (picklable); see :func:`run_batch` for the options.
 
-    ``kernel`` is passed through to :func:`~dsquality.runs.execute.execute_notebook`: the seam for
-    a kernel with a custom provisioner (e.g. one forking pre-warmed kernels).
+    ``run.parameters`` are already converted (the grid was validated once, in :func:`plan_batch`):
+    the worker does not read or validate the notebook's parameters again.
     """
 
     notebook: Path
     run: PlannedRun
     notebook_hash: str
-    cwd: Path | None = None
-    timeout: float | None = None
-    kernel: str | None = None
+    language: str
+    options: RunOptions
+
+
+class RunNotStartedError(Exception):
+    """A run a worker was handed after Ctrl-C: it was not started, and gets no row (the next batch runs it)."""
+
+
+# In a worker process: whether Ctrl-C arrived, and whether a run is executing (then Ctrl-C stops it).
+_worker = {"interrupted": False, "running": False}
+
+
+def _on_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    _worker["interrupted"] = True
+    if _worker["running"]:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """In a worker's main thread: Ctrl-C stops the run in progress, and only it (an idle worker stays up)."""
+    if multiprocessing.parent_process() is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.signal(signal.SIGINT, _on_interrupt)
+    _worker["running"] = True
+    try:
+        yield
+    finally:
+        _worker["running"] = False
 
 
 def execute_run(task: RunTask) -> RunRow:
-    """Run one notebook of a batch; a failure becomes a row, never an exception (failures are isolated)."""
-    from dsquality.results import read  # noqa: PLC0415
-    from dsquality.runs.execute import execute_notebook  # noqa: PLC0415
+    """Run one notebook of a batch; a failure becomes a row, never an exception (failures are isolated).
+
+    Raises:
+        RunNotStartedError: Ctrl-C arrived before this run started.
+    """
+    from dsquality.runs.execute import RunInterrupted, execute_validated  # noqa: PLC0415
 
     run = task.run
+    if _worker["interrupted"]:
+        raise RunNotStartedError(run.run_id)
     row = RunRow(
         run.run_id,
         RunStatus.OK,
@@ -291,28 +335,38 @@ def execute_run(task: RunTask) -> RunRow:
     )
     started = time.perf_counter()
     try:
-        result = execute_notebook(
-            task.notebook,
-            run.output,
-            parameters=run.parameters,
-            cwd=task.cwd,
-            timeout=task.timeout,
-            kernel=task.kernel,
-        )
+        with _interruptible():
+            result = execute_validated(
+                task.notebook, run.output, run.parameters, language=task.language, options=task.options
+            )
     except NotebookExecutionError as exc:
         status = RunStatus.TIMEOUT if exc.ename == "CellTimeoutError" else RunStatus.FAILED
-        error = f"cell {exc.cell}: {exc.ename}: {exc.evalue}" if exc.cell is not None else f"{exc.ename}: {exc.evalue}"
-        try:
-            records = read(run.output)  # what it recorded before failing
-        except NotebookFormatError:
-            records = {}
-        return replace(
-            row, status=status, duration=time.perf_counter() - started, error=error, cell=exc.cell, records=records
-        )
+        return _failed(row, run.output, started, status=status, error=f"{exc.ename}: {exc.evalue}", cell=exc.cell)
+    except RunInterrupted as exc:
+        interrupted = "KeyboardInterrupt: the batch was interrupted (Ctrl-C)"
+        return _failed(row, run.output, started, status=RunStatus.FAILED, error=interrupted, cell=exc.cell)
     except Exception as exc:  # noqa: BLE001 - isolation: a run that cannot start must not stop the others
         error = exc.message if isinstance(exc, DSQualityError) else f"{type(exc).__name__}: {exc}"
         return replace(row, status=RunStatus.FAILED, duration=time.perf_counter() - started, error=error)
     return replace(row, duration=result.duration, records=dict(result.records))
+
+
+def _failed(row: RunRow, output: Path, started: float, *, status: RunStatus, error: str, cell: int | None) -> RunRow:
+    """The row of a run that stopped in ``cell``, with what it recorded before (read from ``output``)."""
+    from dsquality.results import read  # noqa: PLC0415
+
+    try:
+        records = read(output)
+    except NotebookFormatError:
+        records = {}
+    return replace(
+        row,
+        status=status,
+        duration=time.perf_counter() - started,
+        error=f"cell {cell}: {error}" if cell is not None else error,
+        cell=cell,
+        records=records,
+    )
 
 
 # --- the batch -------------------------------------------------------------------------------------
@@ -356,6 +410,8 @@ def run_batch(
     cwd: Path | None = None,
     timeout: float | None = None,
     kernel: str | None = None,
+    fork_server: str | None = None,
+    memory_limit: int | None = None,
     on_progress: Callable[[BatchProgress], None] | None = None,
 ) -> BatchResult:
     """Execute the runs of ``plan`` on ``executor`` (entered by the caller); write the results as they finish.
@@ -366,6 +422,9 @@ def run_batch(
         cwd: working directory of the kernels; defaults to the notebook's directory.
         timeout: seconds a single cell may run; ``None`` for no limit.
         kernel: kernel name; defaults to the notebook's.
+        fork_server: the socket of a running :class:`~dsquality.runs.forkserver.ForkServer` (on this
+            machine): each run's kernel is forked from its template (see :mod:`dsquality.runs.kernels`).
+        memory_limit: bytes of address space each kernel may use; ``None``: no limit.
         on_progress: called before the first run and after each run finishes.
 
     Raises:
@@ -382,8 +441,11 @@ def run_batch(
             on_progress(BatchProgress(total, done, failed, min(executor.slots, total - done), last))
 
     report(None)
-    tasks = [RunTask(plan.notebook, run, plan.notebook_hash, cwd, timeout, kernel) for run in plan.todo]
+    options = RunOptions(cwd, timeout, kernel, fork_server, memory_limit)
+    tasks = [RunTask(plan.notebook, run, plan.notebook_hash, plan.language, options) for run in plan.todo]
     for task, outcome in executor.map_unordered(execute_run, tasks):
+        if isinstance(outcome, RunNotStartedError):
+            continue  # handed to a worker after Ctrl-C: no row, the next batch runs it
         row = outcome if isinstance(outcome, RunRow) else _lost(task, outcome)
         rows[row.run_id] = row
         done += 1

@@ -21,6 +21,9 @@ import importlib
 import logging
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -54,8 +57,49 @@ class Executor(Protocol):
     ) -> None: ...
 
 
+# After Ctrl-C, how long the items in progress have to stop and report (a kernel's shutdown takes seconds).
+_INTERRUPT_GRACE = 20.0
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from multiprocessing's fork server, which imports papermill once (not once per worker).
+
+    Elsewhere than Linux (no fork server, or no pidfd to see the batch process end from a worker that
+    is not its child), workers are spawned.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods() or not hasattr(os, "pidfd_open"):
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["dsquality.runs.worker"])
+    return context
+
+
 def _default_workers() -> int:
     return os.cpu_count() or 1
+
+
+def _init_worker(stderr: str, batch: int) -> None:
+    """In a worker: redirect stderr, and exit if the batch process goes away (even killed with SIGKILL)."""
+    _redirect_stderr(stderr)
+    threading.Thread(target=_exit_with_batch, args=(batch,), name="dsq-batch-watch", daemon=True).start()
+
+
+def _exit_with_batch(batch: int) -> None:
+    """Exit once the process ``batch`` has ended: an orphaned worker would run for nobody.
+
+    With a pidfd (Linux), the end of the process is seen even before its parent reaps it; else a
+    spawned worker watches its parent id, which changes when the batch process ends.
+    """
+    if hasattr(os, "pidfd_open"):
+        try:
+            handle = os.pidfd_open(batch)
+        except ProcessLookupError:
+            os._exit(1)
+        select.select([handle], [], [])  # readable once the process has exited
+        os._exit(1)
+    while os.getppid() == batch:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _redirect_stderr(path: str) -> None:
@@ -90,9 +134,9 @@ class LocalExecutor:
     def __enter__(self) -> Self:
         self._pool = ProcessPoolExecutor(
             self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_redirect_stderr,
-            initargs=(str(self.stderr) if self.stderr is not None else "",),
+            mp_context=_worker_context(),
+            initializer=_init_worker,
+            initargs=(str(self.stderr) if self.stderr is not None else "", os.getpid()),
         )
         return self
 
@@ -100,7 +144,7 @@ class LocalExecutor:
         self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
     ) -> None:
         if self._pool is not None:
-            # On Ctrl-C, do not wait for queued runs; running ones finish their cell and stop with the pool.
+            # On Ctrl-C, do not wait for queued runs (map_unordered gave the running ones time to stop).
             self._pool.shutdown(wait=kind is None, cancel_futures=True)
             self._pool = None
 
@@ -110,11 +154,26 @@ class LocalExecutor:
             raise RuntimeError("use the executor as a context manager: `with LocalExecutor() as executor:`")
         futures: dict[Future[R], T] = {self._pool.submit(function, item): item for item in items}
         pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                error = future.exception()
-                yield futures[future], (error if error is not None else future.result())
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from _outcomes(futures, done)
+        except KeyboardInterrupt:
+            # Ctrl-C reached the workers too: the running items stop soon; report them, then stop.
+            for future in pending:
+                future.cancel()  # the ones no worker took yet
+            running = {future for future in pending if not future.cancelled()}
+            deadline = time.monotonic() + _INTERRUPT_GRACE
+            while running and time.monotonic() < deadline:
+                done, running = wait(running, timeout=deadline - time.monotonic(), return_when=FIRST_COMPLETED)
+                yield from _outcomes(futures, done)
+            raise
+
+
+def _outcomes(futures: dict[Future[R], T], done: set[Future[R]]) -> Iterator[tuple[T, R | BaseException]]:
+    for future in done:
+        error = future.exception()
+        yield futures[future], (error if error is not None else future.result())
 
 
 class DaskExecutor:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import papermill
+import psutil
 import pytest
 
 from dsquality.cli import batch
@@ -138,3 +139,83 @@ def test_shipped_grid_runs_the_example_notebook(tmp_path: Path, capsys: pytest.C
         (seed, c) for seed in ("0", "1") for c in ("0.1", "1.0", "10.0")
     }
     assert "6 runs: 6 ok, 0 failed" in capsys.readouterr().out
+
+
+def test_preload_needs_local_forked_kernels(write_notebook, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nb = write_notebook([("n: int = 1", ["parameters"])])
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("n: [1]\n")
+    argv = [str(nb), "--grid", str(grid), "--out", str(tmp_path / "out"), "--preload", "json"]
+    assert dsq_batch([*argv, "--no-fork"]) == 2
+    assert "--preload needs forked kernels: --executor local, without --no-fork" in capsys.readouterr().err
+    assert dsq_batch([*argv, "--executor", "dask"]) == 2
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--memory-limit", "10M"], "too small for a kernel to start; give at least 256 MiB"),
+        (["--memory-limit", "lots"], "not a size: 'lots' (write e.g. 512M or 2G)"),
+        (["--preload", "sklearn, 1bad"], "not a comma-separated list of module names"),
+    ],
+)
+def test_kernel_options_are_checked(
+    option: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        dsq_batch(["nb.ipynb", "--grid", "g.yaml", "--out", str(tmp_path), *option])
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+FORK_FACTS = (
+    "import os, sys\nfrom dsquality import record\n"
+    "record('ppid', os.getppid())\n"
+    "record('preloaded', 'dsquality.runs.limits' in sys.modules)\n"
+    "record('forked', 'dsquality.runs' in sys.modules)  # imported by the template, not by a kernel"
+)
+
+
+def forkservers() -> list[psutil.Process]:
+    return [
+        p for p in psutil.Process().children(recursive=True) if "dsquality.runs.forkserver" in " ".join(p.cmdline())
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("options", "preloaded", "forked"),
+    [(["--preload", "dsquality.runs.limits"], True, True), ([], False, True), (["--no-fork"], False, False)],
+    ids=["preload", "fork", "no-fork"],
+)
+def test_kernels_are_forked_unless_no_fork_and_the_server_is_gone_after(
+    options: list[str], preloaded: bool, forked: bool, write_notebook, tmp_path: Path
+) -> None:
+    nb = write_notebook([("n: int = 1", ["parameters"]), FORK_FACTS])
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("n: [1, 2, 3]\n")
+    out = tmp_path / "out"
+    assert dsq_batch([str(nb), "--grid", str(grid), "--out", str(out), "--workers", "2", "--quiet", *options]) == 0
+    rows = table(out)
+    assert {(row["preloaded"], row["forked"]) for row in rows} == {(str(preloaded), str(forked))}
+    if forked:
+        assert len({row["ppid"] for row in rows}) == 1  # all forked by the one fork server of the batch
+    assert not forkservers()  # stopped at the end of the batch, not orphaned
+    assert not any(psutil.pid_exists(int(row["ppid"])) for row in rows)  # neither server nor workers remain
+
+
+@pytest.mark.slow
+def test_a_preload_module_that_does_not_import_exits_2(
+    write_notebook, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = write_notebook([("n: int = 1", ["parameters"])])
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("n: [1]\n")
+    out = tmp_path / "out"
+    assert dsq_batch([str(nb), "--grid", str(grid), "--out", str(out), "--preload", "sklearnn"]) == 2
+    err = capsys.readouterr().err
+    assert "dsq: error: --preload: cannot import 'sklearnn' with " in err
+    assert "ModuleNotFoundError: No module named 'sklearnn'" in err
+    assert not (out / RESULTS_CSV).exists()
+    assert not forkservers()

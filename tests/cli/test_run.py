@@ -131,3 +131,27 @@ def test_failing_cell_after_injection_is_numbered_as_in_the_input(
     assert "cell 3: AssertionError: n is 7." in capsys.readouterr().err
     executed = nbformat.read(out, as_version=4)
     assert any(o.output_type == "error" for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_run_with_preload_forks_its_kernel(write_notebook, tmp_path: Path) -> None:
+    nb = write_notebook(
+        ["import sys\nfrom dsquality import record\nrecord('preloaded', 'dsquality.runs.limits' in sys.modules)"]
+    )
+    out = tmp_path / "out.ipynb"
+    assert main(["run", str(nb), str(out), "--preload", "dsquality.runs.limits"]) == 0
+    assert read(out) == {"preloaded": True}
+    assert main(["run", str(nb), str(out)]) == 0
+    assert read(out) == {"preloaded": False}
+
+
+def test_run_with_a_memory_limit(write_notebook, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nb = write_notebook(
+        [
+            "import resource\nfrom dsquality import record\nrecord('limit', resource.getrlimit(resource.RLIMIT_AS)[0])",
+            "block = bytearray(8 * 1024**3)",
+        ]
+    )
+    out = tmp_path / "out.ipynb"
+    assert main(["run", str(nb), str(out), "--memory-limit", "1.5G"]) == 1
+    assert read(out) == {"limit": 1536 * 1024**2}
+    assert "cell 2: MemoryError: the kernel's memory limit is 1.5 GiB." in capsys.readouterr().err
