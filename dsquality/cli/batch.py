@@ -8,14 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-
 from dsquality.cli.arguments import positive_int, seconds
 from dsquality.cli.kernel_options import add_kernel_arguments, start_fork_server
 
 if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
     from dsquality.runs.batch import BatchPlan, BatchProgress, BatchResult
     from dsquality.runs.executors import Executor
 
@@ -67,6 +66,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the grid (exit 2), run it (exit 1 if any run failed), print the results."""
+    from rich.console import Console  # noqa: PLC0415 - rich loads only for the command that prints
+
     from dsquality.runs.batch import plan_batch  # noqa: PLC0415 - lazy: `dsq --help` stays fast
     from dsquality.runs.executors import make_executor  # noqa: PLC0415
     from dsquality.runs.grid import load_grid  # noqa: PLC0415
@@ -145,6 +146,9 @@ def _summary(result: BatchResult) -> str:
 
 
 def _table(result: BatchResult) -> Table:
+    from rich.markup import escape  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
     table = Table(title="dsq batch")
     parameters = list(dict.fromkeys(name for row in result.rows for name in row.parameters))
     records = list(dict.fromkeys(name for row in result.rows for name in row.records if _is_scalar(row.records[name])))

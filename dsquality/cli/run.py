@@ -6,10 +6,6 @@ import argparse
 import contextlib
 from pathlib import Path
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-
 from dsquality.cli.arguments import seconds
 from dsquality.cli.kernel_options import add_kernel_arguments, start_fork_server
 
@@ -64,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check the parameters (exit 2), run the notebook (a failing cell: exit 1), print its records."""
     # Lazy imports keep `dsq --help` fast.
+    from rich.console import Console  # noqa: PLC0415
+    from rich.markup import escape  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
     from dsquality.runs.execute import execute_notebook  # noqa: PLC0415
     from dsquality.runs.inject import python_literal  # noqa: PLC0415
     from dsquality.runs.params import ParameterSchema  # noqa: PLC0415
