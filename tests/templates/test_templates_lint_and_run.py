@@ -68,15 +68,7 @@ def test_promotable_template_promotes_and_its_tests_pass(tmp_path):
 
 
 @pytest.mark.slow
-def test_wheel_ships_templates_and_jupyter_config(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-w", str(tmp_path)],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    (wheel,) = tmp_path.glob("dsquality-*.whl")
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_wheel_ships_templates_and_jupyter_config(built_wheel):
+    names = set(zipfile.ZipFile(built_wheel).namelist())
     assert {f"dsquality/_templates/{p.name}" for p in TEMPLATES} <= names
     assert any(n.endswith("etc/jupyter/jupyter_server_config.d/dsquality.json") for n in names)
