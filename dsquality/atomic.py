@@ -1,7 +1,10 @@
 """Atomic file writes: a temp file in the same directory, fsync, then rename over the target.
 
 A reader never sees a half-written file, a killed write leaves the original untouched, and the
-target keeps its permissions. A symlink is written through to its target, never replaced.
+target keeps its permissions (and its owner and group, where the process may set them). A
+symlink is written through to its target, never replaced. A write that fails (read-only file
+system, disk full…) raises :class:`~dsquality.errors.FileWriteError` naming the file and the
+reason, leaves the original as it was and removes its temp file.
 """
 
 from __future__ import annotations
@@ -37,12 +40,23 @@ def _write(target: Path, data: bytes) -> bool:
     try:
         if target.read_bytes() == data:
             return False
-        mode: int | None = stat.S_IMODE(target.stat().st_mode)
+        status: os.stat_result | None = target.stat()
     except FileNotFoundError:
-        mode = None
-    with _complete_temp_file(target, data, mode) as tmp:
-        tmp.replace(target)
+        status = None
+    with _complete_temp_file(target, data, status) as tmp:
+        tmp.replace(target)  # os.replace: atomic on POSIX
+    _sync_directory(target.parent)
     return True
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (best effort: not every file system allows it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def atomic_create_bytes(path: Path, data: bytes) -> None:
@@ -66,20 +80,31 @@ def atomic_create_bytes(path: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def _complete_temp_file(target: Path, data: bytes, mode: int | None) -> Iterator[Path]:
-    """A fsynced temp file beside ``target`` holding ``data``, removed afterwards if still there."""
+def _complete_temp_file(target: Path, data: bytes, original: os.stat_result | None) -> Iterator[Path]:
+    """A fsynced temp file beside ``target`` holding ``data``, removed afterwards if still there.
+
+    It has the mode, owner and group of ``original`` (the file it replaces), or the mode a new
+    file gets under the umask.
+    """
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".dsq-tmp")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is None:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if original is None:
             umask = os.umask(0)
             os.umask(umask)
-            mode = 0o666 & ~umask
-        tmp.chmod(mode)
+            tmp.chmod(0o666 & ~umask)
+        else:
+            if (original.st_uid, original.st_gid) != (os.getuid(), os.getgid()):
+                with contextlib.suppress(OSError):  # only root (or the owner, for the group) may
+                    os.chown(tmp, original.st_uid, original.st_gid)
+            tmp.chmod(stat.S_IMODE(original.st_mode))  # after chown, which clears set-user-ID bits
         yield tmp
     finally:
         with contextlib.suppress(OSError):

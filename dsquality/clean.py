@@ -251,7 +251,8 @@ def _strip_outputs(data: dict[str, Any], options: CleanOptions, changes: _Change
         if executed.execution_count:
             if cell.get("execution_count") is not None:
                 cell["execution_count"] = None
-            for output in cell.get("outputs") or ():
+            outputs = cell.get("outputs")
+            for output in outputs if isinstance(outputs, list) else ():
                 if isinstance(output, dict) and output.get("execution_count") is not None:
                     output["execution_count"] = None
             kept = f" (outputs kept: tagged `{options.keep_output_tag}`)" if executed.kept else ""

@@ -14,7 +14,7 @@ from typing import Any
 
 from dsquality.errors import NotebookFormatError
 
-__all__ = ["upgrade_v3", "upgrade_v3_directly", "upgrade_v3_with_nbformat"]
+__all__ = ["upgrade_v3", "upgrade_v3_directly", "upgrade_v3_with_nbformat", "v3_problem"]
 
 
 def upgrade_v3(data: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -41,9 +41,91 @@ def upgrade_v3_with_nbformat(data: dict[str, Any], path: Path) -> dict[str, Any]
         notebook.setdefault("nbformat", 3)  # a v3 file recognised by its worksheets alone
         upgraded = nbformat.convert(notebook, 4)
     except Exception as exc:  # nbformat raises many kinds of errors on malformed v3 input
-        raise NotebookFormatError(path, f"nbformat 3 notebook could not be upgraded: {exc}") from exc
+        # nbformat's own text is often bare ("", "cells", "(None, None)"): say what is wrong where we can.
+        reason, cell = v3_problem(data) or (_exception_text(exc), None)
+        raise NotebookFormatError(path, f"nbformat 3 notebook could not be upgraded: {reason}", cell=cell) from exc
     result: dict[str, Any] = json.loads(json.dumps(upgraded))
     return result
+
+
+def _exception_text(exc: Exception) -> str:
+    """The reason nbformat gives for a failed upgrade: a validation message, or the exception's type and text."""
+    message = getattr(exc, "message", None)  # jsonschema's ValidationError: the one line that matters
+    text = message if isinstance(message, str) and message.strip() else str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else f"{type(exc).__name__} in nbformat's converter"
+
+
+_V3_CELL_TYPES = frozenset({"code", "markdown", "raw", "heading", "html"})
+
+
+def _short(value: object) -> str:
+    """``repr(value)``, cut to a length that fits in a message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."  # noqa: PLR2004
+
+
+def _is_text(value: object) -> bool:
+    """A multi-line string as nbformat 3 stores it: a string or a list of strings."""
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(item, str) for item in value))
+
+
+def v3_problem(data: dict[str, Any]) -> tuple[str, int | None] | None:
+    """What makes ``data`` an invalid nbformat-3 notebook, and in which cell (1-based among all cells).
+
+    ``None`` when the structure looks right: the upgrade then failed for a reason only nbformat
+    knows. Only called after nbformat has refused the notebook, so it never narrows what is read.
+    """
+    version, minor = data.get("nbformat", 3), data.get("nbformat_minor", 0)
+    if type(version) is not int or version != 3:  # noqa: PLR2004
+        return f"'nbformat' is {_short(version)}, not 3", None
+    if type(minor) is not int or minor != 0:
+        return f"'nbformat_minor' is {_short(minor)}: nbformat reads only nbformat 3.0", None
+    if not isinstance(data.get("metadata"), dict):
+        return "'metadata' is missing or not an object", None
+    worksheets = data.get("worksheets")
+    if not isinstance(worksheets, list) or not all(isinstance(sheet, dict) for sheet in worksheets):
+        return "'worksheets' is missing or not a list of objects", None
+    index = 0
+    for sheet in worksheets:
+        if not isinstance(sheet.get("cells"), list):
+            return "a worksheet's 'cells' is missing or not a list", None
+        for cell in sheet["cells"]:
+            index += 1
+            problem = _v3_cell_problem(cell)
+            if problem is not None:
+                return problem, index
+    return None
+
+
+def _v3_cell_problem(cell: object) -> str | None:
+    if not isinstance(cell, dict):
+        return "a cell is not a JSON object"
+    kind = cell.get("cell_type")
+    if not isinstance(kind, str) or kind not in _V3_CELL_TYPES:
+        return f"unknown cell_type {_short(kind)}"
+    if kind != "code":
+        if not _is_text(cell.get("source", "")):
+            return "'source' is neither a string nor a list of strings"
+        level = cell.get("level", 1)
+        if kind == "heading" and (type(level) is not int or not 1 <= level <= 6):  # noqa: PLR2004 - h1 to h6
+            return f"heading level {_short(level)} is not a number from 1 to 6"
+        return None
+    if not _is_text(cell.get("input", "")):
+        return "'input' is neither a string nor a list of strings"
+    outputs = cell.get("outputs")
+    if not isinstance(outputs, list) or not all(isinstance(output, dict) for output in outputs):
+        return "'outputs' is missing or not a list of objects"
+    for output in outputs:
+        if not isinstance(output.get("output_type"), str):
+            return "an output has no 'output_type'"
+        if any(key in output and not _is_text(output[key]) for key in _V3_MULTILINE_OUTPUTS):
+            return f"a {output['output_type']} output holds text that is neither a string nor a list of strings"
+        if "json" in output:
+            try:
+                json.loads(_v3_join_lines(output["json"]) if isinstance(output["json"], list) else output["json"])
+            except ValueError:
+                return "a JSON output does not hold JSON text"
+    return None
 
 
 # Deeper than this, nbformat's recursive copy and validation may exhaust the recursion limit.

@@ -31,6 +31,7 @@ from dsquality.clean import (
 from dsquality.config import Config
 from dsquality.errors import FileWriteError, NotebookFormatError, NotebookVersionError
 from tests.lint.rules.builders import code, md, notebook, stream
+from tests.test_atomic import enospc, fill, read_only, tmpfs
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "notebooks"
@@ -393,3 +394,110 @@ def test_clean_cost_on_a_big_notebook(tmp_path: Path) -> None:
     start = time.perf_counter()
     assert clean_notebook(path).written
     assert time.perf_counter() - start < 5
+
+
+# --- no data loss: failed writes, concurrent runs, symlinks ------------------------------------------
+
+
+def dirty_notebooks(folder: Path, count: int) -> list[Path]:
+    """``count`` executed notebooks, each a little different, in ``folder``."""
+    paths = []
+    for index in range(count):
+        document = executed()
+        document["cells"][4]["source"] = [f"x = {index}\n"]
+        paths.append(write(folder / f"nb{index:03}.ipynb", document))
+    return paths
+
+
+def run_dsq(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dsquality", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+def test_clean_on_a_full_disk_keeps_the_notebook(tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "small", size="128k") as disk:
+        path = write(disk / "a.ipynb", executed())
+        before = path.read_bytes()
+        fill(disk)
+        result = clean_notebook(path)
+        assert isinstance(result.error, FileWriteError)
+        assert str(result.error).startswith(f"{path}: could not write the file: No space left on device;")
+        assert not result.written
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in disk.iterdir()) == ["a.ipynb", "filler"]
+
+
+def test_dsq_clean_on_a_read_only_file_system_exits_1_and_says_why(tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "ro", size="1m") as disk:
+        paths = dirty_notebooks(disk, 2)
+        before = [path.read_bytes() for path in paths]
+        read_only(disk)
+        done = run_dsq("clean", str(disk), cwd=tmp_path)
+        # A notebook that cannot be cleaned is a failure of that file, as a corrupt one is; the others are
+        # still cleaned (exit 1, as for --check). Exit 2 is for a command that could not run at all.
+        assert done.returncode == 1, done.stderr
+        for path in paths:
+            assert f"dsq: error: {path}: could not write the file: Read-only file system; the original was left " in (
+                done.stderr
+            )
+        assert "Traceback" not in done.stderr
+        assert "2 notebooks checked, 0 cleaned, 2 with errors." in done.stderr
+        assert [path.read_bytes() for path in paths] == before
+
+
+def test_dsq_clean_with_enospc_from_os_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dsquality.cli.main import main  # noqa: PLC0415
+
+    paths = dirty_notebooks(tmp_path, 3)
+    before = [path.read_bytes() for path in paths]
+    monkeypatch.setattr(os, "write", enospc)
+    assert main(["clean", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("could not write the file: No space left on device; the original was left untouched.") == 3
+    assert [path.read_bytes() for path in paths] == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name for path in paths]
+
+
+def test_two_dsq_clean_processes_on_the_same_files_leave_every_notebook_valid(tmp_path: Path) -> None:
+    for attempt in range(3):
+        folder = tmp_path / f"attempt{attempt}"
+        folder.mkdir()
+        paths = dirty_notebooks(folder, 120)
+        commands = [[sys.executable, "-m", "dsquality", "clean", "-q", str(folder)] for _ in range(2)]
+        processes = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for command in commands]
+        errors = [process.communicate(timeout=300)[1] for process in processes]
+        assert [process.returncode for process in processes] == [0, 0], errors
+        for path in paths:
+            assert clean_notebook(path, check=True).ok, path
+            assert json.loads(path.read_bytes())["cells"][4]["source"] == [f"x = {paths.index(path)}\n"]
+        assert sorted(p.name for p in folder.iterdir()) == [path.name for path in paths]  # no temp file left
+
+
+def test_symlinked_notebook_is_cleaned_through_the_link(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    real = write(tmp_path / "store" / "real.ipynb", executed())
+    (tmp_path / "project").mkdir()
+    link = tmp_path / "project" / "linked.ipynb"
+    link.symlink_to(Path("..") / "store" / "real.ipynb")
+    done = run_dsq("clean", str(link), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink()
+    assert link.readlink() == Path("..") / "store" / "real.ipynb"
+    assert clean_notebook(real, check=True).ok
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["real.ipynb"]
+
+
+@pytest.mark.parametrize("outputs", [-1, "text", {"a": 1}, None])
+def test_outputs_that_are_not_a_list_do_not_stop_cleaning(tmp_path: Path, outputs: object) -> None:
+    # Found by the fuzzer (tests/fuzz): `"outputs": -1` with an execution count raised a TypeError.
+    document = notebook(code("x = 1", count=3))
+    document["cells"][0]["outputs"] = outputs
+    path = write(tmp_path / "odd.ipynb", document)
+    result = clean_notebook(path)
+    assert (result.error, result.written, result.changes) == (None, True, ("cell 1: cleared the execution count",))
+    cell = json.loads(path.read_bytes())["cells"][0]
+    assert (cell["execution_count"], cell["outputs"]) == (None, outputs)  # an invalid value is not guessed at
+    assert clean_notebook(path, check=True).ok

@@ -941,3 +941,11 @@ _V3 = st.fixed_dictionaries(
 @given(_V3)
 def test_any_nbformat_3_upgrades_as_nbformat_upgrades_it(data: dict[str, Any]) -> None:
     assert upgrades_agree(data)
+
+
+def test_an_unsupported_version_is_named_briefly() -> None:
+    # Found by the fuzzer (tests/fuzz): a structure as "nbformat" was repeated whole in the message.
+    error = format_error(json.dumps({"nbformat": [None, {"k" * 300: None}], "cells": []}).encode())
+    assert error.reason.startswith("unsupported nbformat version [None, {'kkk")
+    assert error.reason.endswith("... (dsquality reads 3 and 4)")
+    assert len(error.reason) < 100

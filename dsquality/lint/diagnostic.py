@@ -44,6 +44,16 @@ class Diagnostic:
     # Line of the .ipynb file where ``line`` of ``cell`` sits (for SARIF and GitHub annotations).
     file_line: int | None = None
 
+    def __post_init__(self) -> None:
+        # A message quoting a cell may hold a lone surrogate (from a "\udXXX" escape in the file), which
+        # no report can encode: it is shown as that escape instead.
+        if not self.message.isascii():
+            try:
+                self.message.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = self.message.encode("utf-8", "backslashreplace").decode("utf-8")
+                object.__setattr__(self, "message", shown)
+
     def sort_key(self) -> tuple[str, int, int, int, str, str]:
         """Report order: by file, then position (whole-notebook findings first), then code."""
         return (str(self.path), self.cell or 0, self.line or 0, self.column or 0, self.code, self.message)

@@ -208,10 +208,13 @@ def with_remembered(notebook: Notebook, remember: Mapping[str, str]) -> dict[str
     """A copy of the notebook's data whose metadata remembers ``remember``.
 
     A new key goes where nbformat would put it when the metadata keys are sorted (as nbformat and
-    Jupyter write them), so saving the notebook in Jupyter later does not move it.
+    Jupyter write them), so saving the notebook in Jupyter later does not move it. Metadata that is
+    not an object (``null``, a list: an invalid notebook) is left as it is, and nothing remembered.
     """
     data = copy.deepcopy(notebook.data)
     metadata = data.setdefault("metadata", {})
+    if not isinstance(metadata, dict):
+        return data
     was_sorted = list(metadata) == sorted(metadata)
     section = metadata.get(METADATA_KEY)
     if not isinstance(section, dict):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -141,3 +142,20 @@ def test_import_names_follow_packages_namespaces_and_src_layouts(tmp_path: Path)
     assert import_name(tmp_path / "src" / "lib" / "mod.py", tmp_path) == "lib.mod"
     assert import_name(tmp_path / "src" / "mod.py", tmp_path) == "mod"
     assert import_name(tmp_path / "notebooks" / "promoted" / "mod.py", tmp_path) == "notebooks.promoted.mod"
+
+
+def test_metadata_that_is_not_an_object_is_left_alone(project: Path) -> None:
+    # Found by the fuzzer (tests/fuzz): "metadata": null crashed `dsq promote --module` with a TypeError
+    # after the module was written. Now the module is written and the invalid metadata left as it is.
+    from dsquality.promote.api import promote_notebook  # noqa: PLC0415
+
+    path = project / "nb.ipynb"
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {"tags": ["export"]}, "outputs": []}
+    document = {"cells": [{**cell, "source": "X = 1\n"}], "metadata": None, "nbformat": 4, "nbformat_minor": 4}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    before = path.read_bytes()
+    assert with_remembered(read_notebook(path), {"module": "pkg/mod.py"})["metadata"] is None
+    result = promote_notebook(path, module=Path("pkg/mod.py"), typecheck=False)
+    assert result.module.written
+    assert not result.metadata_written
+    assert path.read_bytes() == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -293,3 +294,17 @@ def test_non_python_parameters_cell_is_a_format_error(write_notebook) -> None:
 def test_missing_notebook_is_a_format_error(tmp_path: Path) -> None:
     with pytest.raises(NotebookFormatError):
         ParameterSchema.from_notebook(tmp_path / "missing.ipynb")
+
+
+def test_a_parameters_cell_of_thousands_of_lines_is_read_in_linear_time(write_notebook) -> None:
+    # Found by the fuzzer (tests/fuzz): each parameter's source was found by splitting the whole cell
+    # again (ast.get_source_segment), so a 5,000-line parameters cell took 18 s and 20,000 lines minutes.
+    lines = "".join(f"p{i}: tuple[int, ...] = (\n    {i},\n)  # help {i}\n" for i in range(5_000))
+    nb = write_notebook([(lines + "name = 'é😀'\n", ["parameters"])])
+    start = time.perf_counter()
+    schema = ParameterSchema.from_notebook(nb)
+    assert time.perf_counter() - start < 5  # about 0.3 s; several minutes before
+    assert len(schema) == 5_001
+    spec = schema.parameters[42]
+    assert (spec.annotation, spec.default_source, spec.help) == ("tuple[int, ...]", "(\n    42,\n)", "help 42")
+    assert schema.parameters[-1].default_source == "'é😀'"

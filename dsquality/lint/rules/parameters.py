@@ -88,8 +88,8 @@ class _ParametersCell:
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
-def _snippet(code: CodeCell, node: ast.stmt | ast.expr) -> str:
-    lines = code.cell.lines
+def _snippet(lines: list[str], node: ast.stmt | ast.expr) -> str:
+    """The line of ``node`` among the cell's ``lines`` (split once per cell: a cell may hold thousands)."""
     text = lines[node.lineno - 1].strip() if 0 < node.lineno <= len(lines) else ""
     return text if len(text) <= 60 else text[:57] + "…"  # noqa: PLR2004
 
@@ -112,7 +112,7 @@ def _annotation_names(body: list[ast.stmt]) -> set[str]:
     return names
 
 
-def _stray(code: CodeCell, statement: ast.stmt, annotation_names: set[str]) -> _Problem | None:
+def _stray(lines: list[str], statement: ast.stmt, annotation_names: set[str]) -> _Problem | None:
     """Why a statement that is not a parameter does not belong in the cell, if it does not."""
     position = (statement.lineno, statement.col_offset + 1)
     if isinstance(statement, ast.Pass) or (
@@ -125,18 +125,18 @@ def _stray(code: CodeCell, statement: ast.stmt, annotation_names: set[str]) -> _
         if {(alias.asname or alias.name).split(".")[0] for alias in statement.names} <= annotation_names:
             return None
         return _Problem(
-            f"`{_snippet(code, statement)}` is not needed by a parameter's annotation: keep only parameters "
+            f"`{_snippet(lines, statement)}` is not needed by a parameter's annotation: keep only parameters "
             "(and the imports their annotations need) in this cell, and move other imports to the notebook's imports",
             *position,
         )
     if isinstance(statement, ast.Assign | ast.AnnAssign | ast.AugAssign):
         return _Problem(
-            f"`{_snippet(code, statement)}` is not a `name = literal` assignment: papermill and `dsq run` "
+            f"`{_snippet(lines, statement)}` is not a `name = literal` assignment: papermill and `dsq run` "
             "override parameters one name at a time; assign each parameter on its own line",
             *position,
         )
     return _Problem(
-        f"`{_snippet(code, statement)}` is not a parameter: the parameters cell should hold only "
+        f"`{_snippet(lines, statement)}` is not a parameter: the parameters cell should hold only "
         "`name: type = literal` lines; move this statement to the next cell",
         *position,
     )
@@ -148,23 +148,24 @@ def _read_parameters_cell(code: CodeCell) -> _ParametersCell | None:
     if tree is None:
         return None
     result = _ParametersCell()
+    lines = code.cell.lines
     annotation_names = _annotation_names(tree.body)
     for statement in tree.body:
         parameter = parameter_statement(statement)
         if parameter is None:
-            problem = _stray(code, statement, annotation_names)
+            problem = _stray(lines, statement, annotation_names)
             if problem is not None:
                 result.problems.append(problem)
             continue
         result.parameters.append(parameter)
         if parameter.value is not None and not is_literal(parameter.value):
-            result.problems.append(_computed(code, parameter.name, parameter.value))
+            result.problems.append(_computed(lines, parameter.name, parameter.value))
     return result
 
 
-def _computed(code: CodeCell, name: str, value: ast.expr) -> _Problem:
+def _computed(lines: list[str], name: str, value: ast.expr) -> _Problem:
     return _Problem(
-        f"the default of `{name}` is computed, not a literal (`{_snippet(code, value)}`): papermill inserts new "
+        f"the default of `{name}` is computed, not a literal (`{_snippet(lines, value)}`): papermill inserts new "
         "values after this cell, so a value derived here ignores them; use a literal and compute derived values "
         "in the next cell",
         value.lineno,
