@@ -23,12 +23,12 @@ that names the file, the key and, for a typo, the closest valid key. Example::
 from __future__ import annotations
 
 import fnmatch
-import hashlib
+import functools
 import json
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from dsquality.errors import ConfigError
@@ -66,21 +66,23 @@ class Config:
     def relative(self, path: Path) -> str:
         """``path`` relative to the project root, POSIX style (for globs and reports)."""
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return path.resolve().relative_to(_resolved(self.root)).as_posix()
         except ValueError:
             return path.as_posix()
 
     def is_runnable(self, path: Path) -> bool:
         """Whether a ``runnable`` glob matches ``path``."""
-        return any(matches_glob(self.relative(path), pattern) for pattern in self.runnable)
+        if not self.runnable:  # resolving the path is not free, and this is asked for every notebook
+            return False
+        relative = self.relative(path)
+        return any(matches_glob(relative, pattern) for pattern in self.runnable)
 
     def is_excluded(self, path: Path) -> bool:
         """Whether an ``exclude`` glob or a default excluded folder matches ``path``."""
         relative = self.relative(path)
-        parts = PurePosixPath(relative).parts
-        return any(part in self.exclude for part in parts) or any(
-            matches_glob(relative, pattern) for pattern in self.exclude
-        )
+        if any(part in self.exclude for part in relative.split("/")):
+            return True
+        return any(matches_glob(relative, pattern) for pattern in self.exclude if _is_glob(pattern))
 
     def ignored_codes(self, path: Path) -> tuple[str, ...]:
         """Codes ignored for ``path``: ``ignore`` plus matching ``per-file-ignores``."""
@@ -110,6 +112,8 @@ class Config:
             ],
             default=str,
         )
+        import hashlib  # noqa: PLC0415 - only with a cache; OpenSSL's module takes ms to import
+
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -119,7 +123,22 @@ def matches_glob(relative: str, pattern: str) -> bool:
         return True
     if pattern.endswith("/**") and (relative + "/").startswith(pattern[:-2]):
         return True
-    return "/" not in pattern and fnmatch.fnmatchcase(PurePosixPath(relative).name, pattern)
+    return "/" not in pattern and fnmatch.fnmatchcase(relative.rpartition("/")[2], pattern)
+
+
+def _is_glob(pattern: str) -> bool:
+    """Whether ``pattern`` can match more than the folder or file name it spells (then a part test decides)."""
+    return "/" in pattern or any(char in pattern for char in "*?[")
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved_absolute(root: Path) -> Path:
+    return root.resolve()
+
+
+def _resolved(root: Path) -> Path:
+    """``root.resolve()``, remembered for absolute roots (every notebook's path is made relative to it)."""
+    return _resolved_absolute(root) if root.is_absolute() else root.resolve()
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -39,8 +38,10 @@ def _in_directory(directory: Path, config: Config) -> Iterable[Path]:
 
 def _git_listed(directory: Path) -> list[Path] | None:
     git = shutil.which("git")
-    if git is None:
+    if git is None or not _maybe_in_work_tree(directory):
         return None
+    import subprocess  # noqa: PLC0415 - only inside a work tree
+
     try:
         done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
             [git, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.ipynb"],
@@ -55,6 +56,17 @@ def _git_listed(directory: Path) -> list[Path] | None:
         return None  # not a git work tree
     names = [name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name]
     return [directory / name for name in names if (directory / name).is_file()]
+
+
+def _maybe_in_work_tree(directory: Path) -> bool:
+    """False when ``git ls-files`` would fail anyway: no ``.git`` above ``directory`` and no ``$GIT_DIR``.
+
+    Saves starting git (and importing subprocess) for folders outside any repository.
+    """
+    if os.environ.get("GIT_DIR"):
+        return True
+    absolute = directory.absolute()
+    return any(os.path.lexists(folder / ".git") for folder in (absolute, *absolute.parents))
 
 
 def _walk(directory: Path, config: Config) -> Iterable[Path]:

@@ -1,6 +1,9 @@
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from dsquality import discover
 from dsquality.config import Config
 from dsquality.discover import find_notebooks
 
@@ -50,3 +53,21 @@ def test_names_with_spaces_and_symbols(tmp_path: Path) -> None:
     assert [p.name for p in find_notebooks([tmp_path], Config(root=tmp_path))] == [
         "Chapter 1 - Mining & 'Twitter' (v2).ipynb"
     ]
+
+
+def test_subdirectory_of_a_work_tree_honours_gitignore_and_git_is_not_started_outside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "outside"
+    touch(outside, "a.ipynb", "out/b.ipynb")
+    (outside / ".gitignore").write_text("out/\n")  # not a work tree: no git, so no .gitignore
+    assert not discover._maybe_in_work_tree(outside / "out")
+    assert find_notebooks([outside], Config(root=outside)) == [outside / "a.ipynb", outside / "out" / "b.ipynb"]
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    touch(repo, "sub/a.ipynb", "sub/out/b.ipynb")
+    (repo / ".gitignore").write_text("out/\n")
+    assert discover._maybe_in_work_tree(repo / "sub")
+    assert find_notebooks([repo / "sub"], Config(root=repo)) == [repo / "sub" / "a.ipynb"]
+    monkeypatch.setenv("GIT_DIR", str(repo / ".git"))  # git finds the repository from the environment
+    assert discover._maybe_in_work_tree(outside)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ NAME = "lint"
 HELP = "lint notebooks: dsquality's rules plus ruff and mypy, mapped to notebook, cell and line"
 
 FORMATS = ("text", "json", "sarif", "github")
+_REFRESH_SECONDS = 0.1
 
 
 def codes(value: str) -> tuple[str, ...]:
@@ -87,6 +89,17 @@ def _with_progress(work: Callable[[Callable[[int, int], None]], _T]) -> _T:
 
     console = Console(stderr=True)
     columns = (TextColumn("dsq lint"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+    # Refreshed from the updates, not by rich's thread: linting forks workers, which is only safe
+    # while no other thread runs (see dsquality.lint.parallel).
+    bar = Progress(*columns, console=console, transient=True, auto_refresh=False, disable=not console.is_terminal)
+    shown = [0.0]
+
+    def update(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+        if (now := time.monotonic()) - shown[0] >= _REFRESH_SECONDS or done == total:
+            shown[0] = now
+            bar.refresh()
+
+    with bar:
         task = bar.add_task("lint", total=None)
-        return work(lambda done, total: bar.update(task, completed=done, total=total))
+        return work(update)

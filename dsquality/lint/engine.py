@@ -10,8 +10,6 @@ cannot be read becomes a DSQ405 finding and the others are still linted.
 from __future__ import annotations
 
 import contextlib
-import copy
-import difflib
 import gc
 import logging
 import os
@@ -25,8 +23,8 @@ from dsquality.analysis.model import build_model
 from dsquality.config import Config
 from dsquality.discover import find_notebooks
 from dsquality.errors import NotebookFormatError
-from dsquality.lint.baseline import apply_baseline, read_baseline, write_baseline
 from dsquality.lint.diagnostic import Diagnostic, LintReport
+from dsquality.lint.parallel import can_fork, fork_map
 from dsquality.lint.registry import RULES
 from dsquality.lint.rule import Finding, LintContext, Rule
 from dsquality.lint.rules.hygiene import invalid_notebook_finding
@@ -85,6 +83,8 @@ def lint_paths(paths: Sequence[Path], config: Config, settings: LintSettings) ->
             results[path] = cached
         else:
             pending.append((path, key))
+    # Largest first: workers share a queue, and small notebooks at the end even out their finish.
+    pending.sort(key=lambda item: _size(item[0]), reverse=True)
     pending_paths = [path for path, _ in pending]
     external = _run_external(pending_paths, config, settings)
     jobs = [
@@ -102,10 +102,8 @@ def lint_paths(paths: Sequence[Path], config: Config, settings: LintSettings) ->
         results.update(refreshed)
 
     diagnostics = sorted((d for found in results.values() for d in found), key=Diagnostic.sort_key)
-    if settings.write_baseline is not None:
-        write_baseline(settings.write_baseline, diagnostics)
-    if settings.baseline is not None:
-        diagnostics = apply_baseline(diagnostics, read_baseline(settings.baseline))
+    if settings.write_baseline is not None or settings.baseline is not None:
+        diagnostics = _baseline(diagnostics, settings)
     return LintReport(tuple(diagnostics), len(files), fixed, tuple(diffs))
 
 
@@ -145,6 +143,16 @@ class _Job:
     codes: tuple[str, ...]
     declared: frozenset[str] | None
     external: tuple[Diagnostic, ...]
+
+
+def _baseline(diagnostics: list[Diagnostic], settings: LintSettings) -> list[Diagnostic]:
+    from dsquality.lint.baseline import apply_baseline, read_baseline, write_baseline  # noqa: PLC0415 - hashlib
+
+    if settings.write_baseline is not None:
+        write_baseline(settings.write_baseline, diagnostics)
+    if settings.baseline is not None:
+        diagnostics = apply_baseline(diagnostics, read_baseline(settings.baseline))
+    return diagnostics
 
 
 def _lint_job(job: _Job) -> list[Diagnostic]:
@@ -236,23 +244,27 @@ def _map(
 ) -> Iterator[list[Diagnostic]]:
     done = total - len(jobs)
     workers = min(settings.jobs or os.cpu_count() or 1, len(jobs))
-    if workers > 1 and len(jobs) >= _PARALLEL_THRESHOLD:
-        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - multiprocessing, only for a pool
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results: Iterable[list[Diagnostic]] = pool.map(function, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-            for result in results:
-                done += 1
-                if settings.progress:
-                    settings.progress(done, total)
-                yield result
+    if workers <= 1 or len(jobs) < _PARALLEL_THRESHOLD:
+        for job in jobs:
+            result = function(job)
+            done += 1
+            if settings.progress:
+                settings.progress(done, total)
+            yield result
         return
-    for job in jobs:
-        result = function(job)
-        done += 1
-        if settings.progress:
-            settings.progress(done, total)
-        yield result
+    progress = settings.progress
+    if can_fork():
+        on_done = (lambda finished: progress(done + finished, total)) if progress else None
+        yield from fork_map(function, jobs, workers, on_done=on_done)
+        return
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415 - no fork here (Windows, threads)
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for result in pool.map(function, jobs, chunksize=max(1, len(jobs) // (workers * 8))):
+            done += 1
+            if progress:
+                progress(done, total)
+            yield result
 
 
 # --- ruff and mypy, once for all pending notebooks ----------------------------------------------
@@ -281,6 +293,8 @@ def _run_external(paths: Sequence[Path], config: Config, settings: LintSettings)
 def _apply_fixes(
     results: dict[Path, list[Diagnostic]], config: Config, rules: Sequence[Rule], settings: LintSettings
 ) -> tuple[int, list[str], dict[Path, list[Diagnostic]]]:
+    import copy  # noqa: PLC0415 - only for fixes
+
     # Fixes that remove cells shift cell numbers, so they run last: highest code first.
     fixable = sorted((rule for rule in rules if rule.fixable), key=lambda rule: rule.code, reverse=True)
     written: list[Path] = []
@@ -325,6 +339,8 @@ def _as_finding(diagnostic: Diagnostic) -> Finding:
 
 
 def _diff(path: Path, before: bytes, after: bytes) -> str:
+    import difflib  # noqa: PLC0415 - only for fixes
+
     lines = difflib.unified_diff(
         before.decode("utf-8", "replace").splitlines(keepends=True),
         after.decode("utf-8", "replace").splitlines(keepends=True),
@@ -364,6 +380,13 @@ def _cache_key(cache: LintCache | None, config: Config, path: Path) -> str | Non
     except OSError:
         return None
     return cache.key(config.relative(path), raw)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _declared_dependencies(config: Config, rules: Sequence[Rule]) -> frozenset[str] | None:

@@ -1,8 +1,13 @@
+import io
 import json
+import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from dsquality.cli import lint as lint_command
 from dsquality.cli.main import main
 from tests.lint.rules.builders import code, md, notebook
 
@@ -77,3 +82,25 @@ def test_rules_and_rule_commands(capsys: pytest.CaptureFixture[str]) -> None:
         assert f"### {section}" in text
     assert main(["rule", "DSQ999"]) == 2
     assert "there is no rule 'DSQ999'" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_runs_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Linting forks workers only while a single thread runs: rich's refresh thread must not start.
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.delenv("TERM", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+
+    def work(update: Callable[[int, int], None]) -> int:
+        update(1, 3)
+        threads = threading.active_count()
+        update(3, 3)
+        return threads
+
+    assert lint_command._with_progress(work) == 1
+    assert "3/3" in terminal.getvalue()

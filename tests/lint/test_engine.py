@@ -2,11 +2,14 @@
 
 import gc
 import json
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dsquality.config import Config
+from dsquality.lint import engine
 from dsquality.lint.diagnostic import Diagnostic
 from dsquality.lint.engine import LintSettings, _Job, _lint_job, lint_paths
 from dsquality.lint.selection import Selection
@@ -160,6 +163,32 @@ def test_parallel_and_serial_runs_agree(project: Path) -> None:
     parallel = lint_paths([project], config, LintSettings(ruff=False, mypy=False, cache=False, jobs=2))
     assert serial.diagnostics == parallel.diagnostics
     assert len(serial.diagnostics) >= 60
+
+
+def test_workers_are_forked_when_possible_and_a_process_pool_is_used_otherwise(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for index in range(30):
+        write(project / f"n{index:02d}.ipynb", md("# n"), code(f"p{index} = '/home/u/{index}'", count=1), code(""))
+    config = Config(root=project)
+    settings = LintSettings(ruff=False, mypy=False, cache=False, jobs=2)
+    forked: list[int] = []
+    real_fork_map = engine.fork_map
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        forked.append(len(args[1]))
+        return real_fork_map(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "fork_map", spy)
+    progress: list[tuple[int, int]] = []
+    with_fork = lint_paths([project], config, replace(settings, progress=lambda *done: progress.append(done)))
+    assert forked == [30]
+    assert progress[-1] == (30, 30)
+    monkeypatch.setattr(engine, "can_fork", lambda: False)  # Windows, or threads running
+    with_pool = lint_paths([project], config, settings)
+    assert forked == [30]
+    assert with_pool.diagnostics == with_fork.diagnostics
+    assert len(with_fork.diagnostics) >= 60
 
 
 def test_paths_are_reported_relative_to_the_working_directory(project: Path) -> None:
