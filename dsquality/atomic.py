@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,6 +85,8 @@ def _complete_temp_file(target: Path, data: bytes, original: os.stat_result | No
     It has the mode, owner and group of ``original`` (the file it replaces), or the mode a new
     file gets under the umask.
     """
+    import tempfile  # noqa: PLC0415 - only to write; reading commands start faster without it
+
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".dsq-tmp")
     tmp = Path(tmp_name)
     try:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,6 +151,8 @@ def find_pyproject(start: Path) -> Path | None:
     for candidate_dir in (directory, *directory.parents):
         candidate = candidate_dir / "pyproject.toml"
         if candidate.is_file():
+            import tomllib  # noqa: PLC0415 - only with a pyproject.toml: a few ms of every start otherwise
+
             nearest = nearest or candidate
             try:
                 if "dsquality" in tomllib.loads(candidate.read_text(encoding="utf-8")).get("tool", {}):
@@ -180,6 +181,8 @@ def load_config(start: Path | None = None, *, rule_options: Mapping[str, Any] | 
     pyproject = find_pyproject(base)
     if pyproject is None:
         return Config(root=base, options=dict(rule_options))
+    import tomllib  # noqa: PLC0415 - see find_pyproject
+
     try:
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

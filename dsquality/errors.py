@@ -8,7 +8,6 @@ wrong, where, and how to fix it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +203,8 @@ class ConfigError(DSQualityError):
         self.key = key
         self.reason = reason
         self.choices = tuple(choices)
+        import difflib  # noqa: PLC0415 - only when a message is built; every command imports this module
+
         close = difflib.get_close_matches(key.rsplit(".", 1)[-1], self.choices, n=1)
         hint = f"Did you mean '{close[0]}'?" if close else None
         if not hint and self.choices:
@@ -482,6 +483,8 @@ class TemplateError(DSQualityError):
         self.name = name
         self.reason = reason
         self.choices = tuple(choices)
+        import difflib  # noqa: PLC0415 - only when a message is built
+
         close = difflib.get_close_matches(name, self.choices, n=1) if name else []
         if hint is None:
             hint = f"Did you mean '{close[0]}'?" if close else "Run 'dsq new --list' to see the available templates."

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,6 +35,7 @@ def log_directory() -> Path:
 def _write_crash_log(exc: BaseException) -> Path:
     import datetime as dt  # noqa: PLC0415 - only after a crash: every command starts faster
     import tempfile  # noqa: PLC0415
+    import traceback  # noqa: PLC0415
 
     stamp = dt.datetime.now(tz=dt.UTC).strftime("%Y%m%dT%H%M%S")
     text = f"dsq {' '.join(sys.argv[1:])}\n\n" + "".join(traceback.format_exception(exc))

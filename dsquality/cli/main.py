@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections.abc import Sequence
 
 from dsquality import __version__
@@ -29,8 +30,12 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the ``dsq`` parser with one sub-parser per registered subcommand."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Build the ``dsq`` parser with one sub-parser per registered subcommand.
+
+    With ``only``, only that subcommand's arguments are declared (the others are listed, with their
+    help): declaring every option of every command costs more than a small lint run's discovery.
+    """
     parser = argparse.ArgumentParser(
         prog="dsq",
         description="dsquality: quality checks for notebook-based data science.",
@@ -40,14 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name, command in COMMANDS.items():
         sub = subparsers.add_parser(name, help=command.HELP, description=command.HELP)
-        command.add_arguments(sub)
+        if only is None or name == only:
+            command.add_arguments(sub)
     return parser
+
+
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names: its first word that is not an option (``dsq -v lint …``)."""
+    first = next((word for word in argv if not word.startswith("-")), None)
+    return first if first in COMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``dsq`` with ``argv`` (default: the process arguments) and return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=_command_name(arguments))
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help()
         return 2

@@ -17,15 +17,17 @@ packages (``google.cloud.storage`` -> ``google-cloud-storage``) and the installe
 from __future__ import annotations
 
 import ast
-import configparser
 import functools
 import re
 import sys
-import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+# The parsers are imported where a dependency file is read: the rules import this module at every start.
+if TYPE_CHECKING:
+    import configparser
 
 __all__ = [
     "DeclaredDependencies",
@@ -337,6 +339,10 @@ def _requirement_lines(reader: _Reader, path: Path, lines: Iterable[str]) -> Ite
 
 
 def _read_pyproject(reader: _Reader, path: Path) -> None:
+    if not path.is_file():
+        return
+    import tomllib  # noqa: PLC0415 - see the imports
+
     data = _parsed(reader, path, tomllib.loads, tomllib.TOMLDecodeError)
     if data is None:
         return
@@ -434,12 +440,18 @@ def _read_environment(reader: _Reader, path: Path) -> None:
 
 
 def _config_parser(text: str) -> configparser.ConfigParser:
+    import configparser  # noqa: PLC0415 - see the imports
+
     parser = configparser.ConfigParser(interpolation=None)
     parser.read_string(text)
     return parser
 
 
 def _read_setup_cfg(reader: _Reader, path: Path) -> None:
+    if not path.is_file():
+        return
+    import configparser  # noqa: PLC0415 - see the imports
+
     parser = _parsed(reader, path, _config_parser, configparser.Error)
     if parser is None:
         return
@@ -460,6 +472,10 @@ def _read_setup_cfg(reader: _Reader, path: Path) -> None:
 
 
 def _read_pipfile(reader: _Reader, path: Path) -> None:
+    if not path.is_file():
+        return
+    import tomllib  # noqa: PLC0415 - see the imports
+
     data = _parsed(reader, path, tomllib.loads, tomllib.TOMLDecodeError)
     if data is None:
         return

@@ -21,7 +21,6 @@ import pickle
 import signal
 import struct
 import sys
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, NoReturn, TypeVar
 
@@ -186,6 +185,8 @@ class _Workers(Generic[_J, _R]):
 
 
 def _error_message(exc: Exception) -> bytes:
+    import traceback  # noqa: PLC0415 - only after a failure
+
     text = "".join(traceback.format_exception(exc))
     try:
         return pickle.dumps(("error", exc, text), protocol=pickle.HIGHEST_PROTOCOL)

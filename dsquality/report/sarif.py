@@ -9,7 +9,6 @@ column within the cell) travels in the location's ``properties``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -54,6 +53,8 @@ def artifact_uri(diagnostic: Diagnostic) -> str:
 
 
 def _fingerprint(diagnostic: Diagnostic) -> str:
+    import hashlib  # noqa: PLC0415 - only for SARIF; OpenSSL's module takes ms to import
+
     # Not the line: a finding keeps its identity when lines above it are added or removed.
     if diagnostic.cell_id is not None:
         cell = f"id:{diagnostic.cell_id}"

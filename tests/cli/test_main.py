@@ -100,3 +100,14 @@ def test_log_falls_back_to_temp_dir_when_log_dir_is_unwritable(
     logs = list(tmp_path.glob("dsq-crash-*.log"))
     assert len(logs) == 1
     assert str(logs[0]) in capsys.readouterr().err
+
+
+def test_only_the_named_subcommand_declares_its_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["-v", "lint", "--help"])
+    assert exit_info.value.code == 0
+    assert "--no-ruff" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["lint", "--no-such-option"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
