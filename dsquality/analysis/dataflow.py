@@ -27,7 +27,9 @@ import enum
 import itertools
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from dsquality.analysis.facts import NameKind, dotted_name
 from dsquality.analysis.ml_knowledge import (
@@ -163,7 +165,23 @@ class Value:
     @property
     def empty(self) -> bool:
         """True when nothing is known: plain data or a plain object."""
-        return self is _EMPTY or self == _EMPTY
+        # ``self == _EMPTY`` spelled out field by field, cheapest and most often non-default first:
+        # the dataclass ``__eq__`` builds two 12-tuples on each of the many calls of the walk.
+        return self is _EMPTY or (
+            not self.labels
+            and not self.leaks
+            and self.estimator is None
+            and self.parts is None
+            and not self.columns
+            and self.derived is not None
+            and not self.derived
+            and self.aggregate is None
+            and not self.scores
+            and not self.predicted_by
+            and not self.predicted_on
+            and not self.index
+            and not self.members
+        )
 
     def __or__(self, other: Value) -> Value:
         if other.empty:
@@ -280,7 +298,13 @@ class Dataflow:
 
 def imports_ml(model: NotebookModel) -> bool:
     """Whether any cell imports a machine-learning library (the cheap pre-filter)."""
-    return any(fact.module.split(".", 1)[0] in ML_MODULES for code in model.code_cells for fact in code.facts.imports)
+    # Plain loops: most notebooks fail this test after looking at every import, and a generator
+    # over all of them costs more than the test itself.
+    for code in model.code_cells:
+        for fact in code.facts.imports:
+            if fact.module.partition(".")[0] in ML_MODULES:
+                return True
+    return False
 
 
 # Weak keys: a notebook's dataflow lives as long as its model, and nothing keeps the model of a
@@ -342,6 +366,7 @@ _MUTATORS = frozenset({"append", "extend", "update", "insert", "add", "setdefaul
 _SELECTION_COMPARISONS = (ast.Gt, ast.GtE, ast.Lt, ast.LtE)
 _EVAL_KEYWORDS = ("eval_set", "validation_data", "X_val", "X_valid")
 _CONCAT_LABELS = {"train": Label.TRAIN, "test": Label.TEST}
+_LIBRARIES = frozenset({"sklearn", "numpy", "pandas"})  # whose functions ``_Walker.library_call`` knows
 
 
 _CLAUSE = re.compile(r"(else|elif|except|finally)\b|[\s#)\]}]")
@@ -526,14 +551,16 @@ class _Walker:
 
     def qualify(self, node: ast.expr) -> str | None:
         """The dotted callee resolved through the imports (``np.mean`` -> ``numpy.mean``)."""
-        name = node.id if isinstance(node, ast.Name) else dotted_name(node)
-        if name is None:
+        base = node
+        while isinstance(base, ast.Attribute):  # find the head name before building the dotted name
+            base = base.value
+        if not isinstance(base, ast.Name):
             return None
-        head, dot, rest = name.partition(".")
-        target = self.aliases.get(head)
-        if target is None:
-            return None
-        return f"{target}.{rest}" if dot else target
+        target = self.aliases.get(base.id)
+        if target is None or base is node:
+            return target
+        name = dotted_name(node) or ""
+        return f"{target}.{name.partition('.')[2]}"
 
     def key(self, node: ast.expr | None) -> tuple[str, int] | None:
         """A plain name with its binding number: the identity of the rows it holds."""
@@ -704,61 +731,75 @@ class _Walker:
             self.env[base.id] = merged
 
     # --- expressions ---------------------------------------------------------------------------
-    def expr(self, node: ast.expr, *, assigned: bool = False) -> Value:  # noqa: PLR0912
-        if isinstance(node, ast.Name):
-            return self.env.get(node.id, _EMPTY)
-        if isinstance(node, ast.Constant):
+    def expr(self, node: ast.expr, *, assigned: bool = False) -> Value:
+        """What ``node`` evaluates to; evaluating it records the events it makes.
+
+        The most common nodes are tested first; the others go through :data:`_EXPRESSIONS`, a
+        dispatch on the node's type (a chain of ``isinstance`` tests cost more than the rest of
+        the walk of a name or a constant).
+        """
+        node_type = type(node)
+        if node_type is ast.Name:
+            return self.env.get(node.id, _EMPTY)  # type: ignore[attr-defined]
+        if node_type is ast.Constant:
             return _EMPTY
         if isinstance(node, ast.Call):
             return self.call(node, assigned=assigned)
-        if isinstance(node, ast.Attribute):
-            return self.attribute(node)
         if isinstance(node, ast.Subscript):
             return self.subscript(node, assigned=assigned)
-        if isinstance(node, ast.BinOp):
-            return self.binop(node)
-        if isinstance(node, ast.Compare):
-            values = [self.expr(node.left), *(self.expr(c) for c in node.comparators)]
-            result = self.union(values)
-            if self.loop and result.scores and any(isinstance(op, _SELECTION_COMPARISONS) for op in node.ops):
-                self.select(node, "a comparison of scores in a loop", result.scores)
+        return _EXPRESSIONS[node_type](self, node)
+
+    def nothing(self, node: ast.expr) -> Value:  # noqa: ARG002 - the signature of a handler
+        """A node this analysis does not follow (or a constant): nothing known."""
+        return _EMPTY
+
+    def name(self, node: ast.Name) -> Value:
+        return self.env.get(node.id, _EMPTY)
+
+    def compare(self, node: ast.Compare) -> Value:
+        values = [self.expr(node.left), *(self.expr(c) for c in node.comparators)]
+        result = self.union(values)
+        if self.loop and result.scores and any(isinstance(op, _SELECTION_COMPARISONS) for op in node.ops):
+            self.select(node, "a comparison of scores in a loop", result.scores)
+        return result
+
+    def elements(self, node: ast.Tuple | ast.List | ast.Set) -> Value:
+        return self.union([self.expr(e) for e in node.elts])
+
+    def dictionary(self, node: ast.Dict) -> Value:
+        values = [self.expr(v) for v in node.values]
+        result = self.union(values)
+        keys = [k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None for k in node.keys]
+        if result.empty or None in keys:
             return result
-        if isinstance(node, ast.Tuple | ast.List | ast.Set):
-            return self.union([self.expr(e) for e in node.elts])
-        if isinstance(node, ast.Dict):
-            values = [self.expr(v) for v in node.values]
-            result = self.union(values)
-            keys = [k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None for k in node.keys]
-            if result.empty or None in keys:
-                return result
-            return replace(result, members=tuple((str(k), v) for k, v in zip(keys, values, strict=True)))
-        if isinstance(node, ast.UnaryOp):
-            return self.expr(node.operand)
-        if isinstance(node, ast.BoolOp):
-            return self.union([self.expr(v) for v in node.values])
-        if isinstance(node, ast.IfExp):
-            self.expr(node.test)
-            return self.expr(node.body) | self.expr(node.orelse)
-        if isinstance(node, ast.Starred):
-            return self.expr(node.value)
-        if isinstance(node, ast.NamedExpr):
-            value = self.expr(node.value)
-            self.bind(node.target.id, value)
-            return value
-        if isinstance(node, ast.JoinedStr):
-            for part in node.values:
-                if isinstance(part, ast.FormattedValue):
-                    self.expr(part.value)
-            return _EMPTY
-        if isinstance(node, ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp):
-            return self.comprehension(node)
+        return replace(result, members=tuple((str(k), v) for k, v in zip(keys, values, strict=True)))
+
+    def operand(self, node: ast.UnaryOp | ast.Starred) -> Value:
+        return self.expr(node.operand if isinstance(node, ast.UnaryOp) else node.value)
+
+    def boolean(self, node: ast.BoolOp) -> Value:
+        return self.union([self.expr(v) for v in node.values])
+
+    def conditional(self, node: ast.IfExp) -> Value:
+        self.expr(node.test)
+        return self.expr(node.body) | self.expr(node.orelse)
+
+    def named(self, node: ast.NamedExpr) -> Value:
+        value = self.expr(node.value)
+        self.bind(node.target.id, value)
+        return value
+
+    def formatted(self, node: ast.JoinedStr) -> Value:
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue):
+                self.expr(part.value)
         return _EMPTY
 
     def union(self, values: list[Value]) -> Value:
         result = _EMPTY
         for value in values:
-            if not value.empty:
-                result = result | value
+            if value is not _EMPTY and not value.empty:  # the identity test spares most property calls
+                result = value.plain() if result is _EMPTY else result | value  # ``_EMPTY | value`` in short
         return result
 
     def comprehension(self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp) -> Value:
@@ -971,24 +1012,30 @@ class _Walker:
 
     # --- calls ---------------------------------------------------------------------------------
     def call(self, node: ast.Call, *, assigned: bool) -> Value:
-        func = node.func
-        receiver = self.expr(func.value) if isinstance(func, ast.Attribute) else _EMPTY
-        args = [self.expr(a) for a in node.args]
-        keywords = {k.arg: self.expr(k.value) for k in node.keywords}
-        if receiver.estimator is not None and isinstance(func, ast.Attribute):
-            return self.estimator_call(node, func.attr, receiver.estimator, args, keywords)
-        if isinstance(func, ast.Attribute) and func.attr in _GROUP_METHODS and node.args and _grouped(func.value):
-            return self.group_statistic(node, node.args[0], receiver)
-        if isinstance(func, ast.Name) and func.id in self.functions:
-            result = self.inline(node, self.functions[func.id], args, keywords)
-            if result is not None:
-                return result
+        func, expr = node.func, self.expr
+        receiver = expr(func.value) if isinstance(func, ast.Attribute) else _EMPTY
+        # Most calls have no keywords and many no arguments: skip building the comprehensions then.
+        args = [expr(a) for a in node.args] if node.args else []
+        keywords = {k.arg: expr(k.value) for k in node.keywords} if node.keywords else {}
+        if isinstance(func, ast.Attribute):
+            name = func.attr
+            if receiver.estimator is not None:
+                return self.estimator_call(node, name, receiver.estimator, args, keywords)
+            if name in _GROUP_METHODS and node.args and _grouped(func.value):
+                return self.group_statistic(node, node.args[0], receiver)
+        elif isinstance(func, ast.Name):
+            name = func.id
+            if name in self.functions:
+                result = self.inline(node, self.functions[name], args, keywords)
+                if result is not None:
+                    return result
+        else:
+            name = ""
         qualified = self.qualify(func)
         if qualified is not None:
             result = self.library_call(node, qualified, args, keywords)
             if result is not None:
                 return result
-        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         everything = self.union([receiver, *args, *keywords.values()])
         if name in SELECTION_FUNCTIONS and everything.scores:
             self.select(node, f"`{name}`", everything.scores)
@@ -1032,6 +1079,8 @@ class _Walker:
             self.flow.estimators[id(estimator)] = estimator
             return Value(estimator=estimator)
         top = qualified.split(".", 1)[0]
+        if top not in _LIBRARIES:
+            return None
         everything = self.union([*args, *keywords.values()])
         if top == "sklearn":
             if name in SPLIT_FUNCTIONS:
@@ -1206,6 +1255,38 @@ class _Walker:
             on = frozenset({x_key}) if x_key is not None else frozenset()
             return replace(x.plain(), predicted_by=frozenset({id(estimator)}), predicted_on=on)
         return _EMPTY
+
+
+_ExpressionHandler = Callable[[_Walker, Any], Value]
+# The handler of each kind of expression node, in the order of the first ``isinstance`` that
+# matches (names, constants, calls and subscripts are handled before the table, in ``expr``).
+_EXPRESSION_KINDS: tuple[tuple[type | tuple[type, ...], _ExpressionHandler], ...] = (
+    (ast.Name, _Walker.name),
+    (ast.Attribute, _Walker.attribute),
+    (ast.BinOp, _Walker.binop),
+    (ast.Compare, _Walker.compare),
+    ((ast.Tuple, ast.List, ast.Set), _Walker.elements),
+    (ast.Dict, _Walker.dictionary),
+    (ast.UnaryOp, _Walker.operand),
+    (ast.BoolOp, _Walker.boolean),
+    (ast.IfExp, _Walker.conditional),
+    (ast.Starred, _Walker.operand),
+    (ast.NamedExpr, _Walker.named),
+    (ast.JoinedStr, _Walker.formatted),
+    ((ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp), _Walker.comprehension),
+)
+
+
+class _ExpressionHandlers(dict[type, _ExpressionHandler]):
+    """:data:`_EXPRESSION_KINDS` by exact node type, filled in as types are met."""
+
+    def __missing__(self, node_type: type) -> _ExpressionHandler:
+        handler = next((h for kinds, h in _EXPRESSION_KINDS if issubclass(node_type, kinds)), _Walker.nothing)
+        self[node_type] = handler
+        return handler
+
+
+_EXPRESSIONS = _ExpressionHandlers()
 
 
 def _keyword_true(node: ast.Call, name: str) -> bool:

@@ -33,7 +33,10 @@ class Suppressions:
         self._cells: dict[int, frozenset[str]] = {}
         self._lines: dict[tuple[int, int], frozenset[str]] = {}
         for cell in notebook.cells:
-            tagged = [tag for tag in cell.tags if tag.lower().startswith("dsq-noqa")]
+            # Most cells have no tags: test the raw metadata before building the tag tuple.
+            tagged = (
+                [tag for tag in cell.tags if tag.lower().startswith("dsq-noqa")] if cell.metadata.get("tags") else ()
+            )
             if tagged:
                 codes: set[str] = set()
                 for tag in tagged:
@@ -64,4 +67,6 @@ class Suppressions:
 
     def filter(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         """The diagnostics that are not suppressed."""
+        if not self._cells and not self._lines:  # most notebooks suppress nothing
+            return list(diagnostics)
         return [diagnostic for diagnostic in diagnostics if not self.is_suppressed(diagnostic)]

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, KeysView, Mapping, Sequence
 from typing import Any, ClassVar
 
+from dsquality.analysis.facts import CellFacts
 from dsquality.analysis.model import CodeCell, NotebookModel
 from dsquality.clean import (
     CleanOptions,
@@ -537,6 +538,24 @@ def _output_parts(cell: Cell) -> list[str]:
     return parts
 
 
+def _secret_candidates(facts: CellFacts) -> list[tuple[str, str, int, int]]:
+    """``(name, value, line, column)`` of string literals assigned to, or passed as, a credential-like name."""
+    candidates: list[tuple[str, str, int, int]] = []
+    endings = _SECRET_NAME_ENDINGS
+    for fact in facts.strings:
+        name = fact.assigned_to
+        if name is not None and name.lower().endswith(endings):
+            candidates.append((name.rpartition(".")[2], fact.value, fact.line, fact.column))
+    suffixes = _SECRET_NAME_SUFFIXES
+    for call in facts.calls:
+        if call.keywords and any(keyword[-3:].lower() in suffixes for keyword in call.keywords):
+            for keyword in call.node.keywords:
+                node = keyword.value
+                if keyword.arg and isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    candidates.append((keyword.arg, node.value, node.lineno, node.col_offset + 1))
+    return candidates
+
+
 _ADVICE = (
     "anyone with the notebook or its git history can use it: revoke it, then read it from the environment "
     "(`os.environ[...]`) or a secrets manager"
@@ -611,26 +630,18 @@ class SecretInNotebook(Rule):
                     reported.setdefault(cell.index, set()).add(line)
                     yield Finding(f"{label} (`{masked}`) in the source: {_ADVICE}", cell.index, line, column)
         for code_cell in model.code_cells:
-            yield from self._assignments(code_cell, reported.get(code_cell.index, set()))
+            candidates = _secret_candidates(code_cell.facts)
+            if candidates:  # rare: no generator nor set per cell otherwise
+                yield from self._assignments(code_cell, candidates, reported.get(code_cell.index, set()))
         if patterns:
             for cell in cells:
                 if cell.outputs:
                     yield from self._outputs(cell.index, "\n".join(_output_parts(cell)))
 
     @staticmethod
-    def _assignments(code_cell: CodeCell, reported: set[int]) -> Iterator[Finding]:
-        facts = code_cell.facts
-        candidates: list[tuple[str, str, int, int]] = []
-        for fact in facts.strings:
-            name = fact.assigned_to
-            if name is not None and name.lower().endswith(_SECRET_NAME_ENDINGS):
-                candidates.append((name.rpartition(".")[2], fact.value, fact.line, fact.column))
-        for call in facts.calls:
-            if call.keywords and any(keyword[-3:].lower() in _SECRET_NAME_SUFFIXES for keyword in call.keywords):
-                for keyword in call.node.keywords:
-                    node = keyword.value
-                    if keyword.arg and isinstance(node, ast.Constant) and isinstance(node.value, str):
-                        candidates.append((keyword.arg, node.value, node.lineno, node.col_offset + 1))
+    def _assignments(
+        code_cell: CodeCell, candidates: list[tuple[str, str, int, int]], reported: set[int]
+    ) -> Iterator[Finding]:
         shift = code_cell.parsed.python.column_shift
         for name, value, line, column in candidates:
             if line not in reported and _credential_value(name, value):
