@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +17,24 @@ from dsquality.errors import NotebookFormatError
 __all__ = ["upgrade_v3", "upgrade_v3_directly", "upgrade_v3_with_nbformat", "v3_problem"]
 
 
-def upgrade_v3(data: dict[str, Any], path: Path) -> dict[str, Any]:
+def upgrade_v3(
+    data: dict[str, Any], path: Path, *, reparse: Callable[[], dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """``data`` (nbformat 3) upgraded to nbformat 4, as ``nbformat.read`` upgrades it.
 
     Well-formed notebooks take :func:`upgrade_v3_directly`, which does what nbformat's converter
     does without its two JSON-schema validations (several times the cost of the conversion, and
     their only effect is a logged message); anything unusual goes through nbformat itself, so
     malformed notebooks fail with nbformat's own reasons.
+
+    ``reparse`` says that ``data`` is a fresh parse nobody else holds, and parses the file again:
+    ``data`` is then upgraded in place instead of in a copy (which costs about what the parse
+    did), and should the direct upgrade give up half-way, nbformat gets ``reparse()``.
     """
-    upgraded = upgrade_v3_directly(data)
-    return upgraded if upgraded is not None else upgrade_v3_with_nbformat(data, path)
+    upgraded = upgrade_v3_directly(data, in_place=reparse is not None)
+    if upgraded is not None:
+        return upgraded
+    return upgrade_v3_with_nbformat(data if reparse is None else reparse(), path)
 
 
 def upgrade_v3_with_nbformat(data: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -145,16 +153,18 @@ _V3_MIME_TYPES = {
 }
 
 
-def upgrade_v3_directly(data: dict[str, Any]) -> dict[str, Any] | None:
+def upgrade_v3_directly(data: dict[str, Any], *, in_place: bool = False) -> dict[str, Any] | None:
     """The v3 -> v4 upgrade of nbformat (``rejoin_lines``, then ``v4.convert.upgrade``) on plain dicts.
 
     Returns ``None`` (let nbformat do it) for anything where nbformat could behave differently:
-    a version or minor of an unexpected type, deep nesting, or any operation that fails.
+    a version or minor of an unexpected type, deep nesting, or any operation that fails. Unless
+    ``in_place``, ``data`` is left as it is (a deep copy is upgraded); in place, it may be left
+    half-upgraded when the result is ``None``.
     """
     if _depth(data) > _V3_MAX_DEPTH:
         return None
     try:
-        nb = json.loads(json.dumps(data))  # a deep copy: the caller's dict is left as it is
+        nb = data if in_place else json.loads(json.dumps(data))  # a deep copy leaves the caller's dict as it is
         _v3_rejoin_lines(nb)
         if not all(isinstance(cell["cell_type"], str) for sheet in nb["worksheets"] for cell in sheet["cells"]):
             return None  # nbformat's validation fails on these, with an error of its own

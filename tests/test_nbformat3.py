@@ -66,3 +66,40 @@ def test_a_valid_notebook_has_no_problem() -> None:
     )
     assert v3_problem(data) is None
     assert upgrade_v3(data, PATH)["cells"][1]["source"] == "## Title"
+
+
+def without_ids(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` less its cells' ids (random, as nbformat gives them)."""
+    return {**data, "cells": [{k: v for k, v in cell.items() if k != "id"} for cell in data["cells"]]}
+
+
+def test_upgrading_in_place_gives_what_upgrading_a_copy_gives() -> None:
+    heading = {"cell_type": "heading", "level": 2, "source": ["Part\n", "one"], "metadata": {}}
+    output = {"output_type": "pyout", "prompt_number": 1, "text": ["1\n", "2"], "png": "iVBOR", "metadata": {}}
+    data = v3(code(input=["a = 1\n", "a"], outputs=[output], prompt_number=1, collapsed=True), heading)
+    copied = upgrade_v3(json.loads(json.dumps(data)), PATH)
+    in_place = json.loads(json.dumps(data))
+    upgraded = upgrade_v3(in_place, PATH, reparse=lambda: json.loads(json.dumps(data)))
+    assert upgraded is in_place  # no copy was made
+    assert without_ids(upgraded) == without_ids(copied)
+    assert upgraded["cells"][0]["source"] == "a = 1\na"
+    assert upgraded["cells"][1]["source"] == "## Part one"
+
+
+def test_a_notebook_left_half_upgraded_in_place_goes_to_nbformat_as_read() -> None:
+    # The first cell's lines are joined before the second cell's [7] stops the direct upgrade.
+    data = v3(code(input=["a = 1\n", "b = 2"]), code(input=[7]))
+    in_place = json.loads(json.dumps(data))
+    with pytest.raises(NotebookFormatError) as caught:
+        upgrade_v3(in_place, PATH, reparse=lambda: json.loads(json.dumps(data)))
+    assert in_place != data  # changed half-way: nbformat must not see it
+    with pytest.raises(NotebookFormatError) as from_copy:
+        upgrade_v3(json.loads(json.dumps(data)), PATH)
+    assert (caught.value.reason, caught.value.cell) == (from_copy.value.reason, from_copy.value.cell)
+    assert caught.value.reason.endswith("'input' is neither a string nor a list of strings")
+    assert caught.value.cell == 2
+    # It is the reparse that nbformat gets (here another notebook, to tell them apart).
+    other = v3(code(), code(), code(input=[7]))
+    with pytest.raises(NotebookFormatError) as from_reparse:
+        upgrade_v3(json.loads(json.dumps(data)), PATH, reparse=lambda: json.loads(json.dumps(other)))
+    assert from_reparse.value.cell == 3

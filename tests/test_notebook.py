@@ -550,6 +550,32 @@ def test_file_line_ignores_a_metadata_source_that_is_not_text() -> None:
     assert notebook.file_line(1, 1) == file_line_holding(notebook.raw.decode(), '"source": []')
 
 
+def test_file_line_ignores_a_metadata_source_whose_keys_spell_the_source() -> None:
+    # An object is not a source, though joining it (its keys) gives the cell's text.
+    cell = code_cell("x = 1", metadata={"source": {"x = 1": True}})
+    notebook = parse(nb_dict([md_cell("title"), cell]), indent=1)
+    assert notebook.file_line(2, 1) == file_line_holding(notebook.raw.decode(), '"source": "x = 1"')
+
+
+def test_file_line_skips_source_keys_in_outputs_and_the_word_in_sources() -> None:
+    output = {"output_type": "display_data", "data": {"text/plain": ["x"]}, "metadata": {"source": ["a = 1\n"]}}
+    cells = [
+        code_cell(lines_of('a = 1\nb = d["source"]\n'), outputs=[output]),
+        code_cell(["source"]),
+        code_cell(lines_of("c = 3")),
+    ]
+    notebook = parse(nb_dict(cells), indent=1)
+    text = notebook.raw.decode()
+    assert text.index('"a = 1\\n"\n') < text.index('"a = 1\\n",\n')  # the output's "source" comes first
+    assert [notebook.file_line(1, n) for n in (1, 2)] == [
+        file_line_holding(text, '"a = 1\\n",'),
+        file_line_holding(text, "b = d["),
+    ]
+    element_line = [n for n, line in enumerate(text.split("\n"), start=1) if line.strip() == '"source"']
+    assert notebook.file_line(2, 1) == element_line[0]
+    assert notebook.file_line(3, 1) == file_line_holding(text, '"c = 3"')
+
+
 def test_file_line_of_a_markdown_cell() -> None:
     notebook = parse(nb_dict([md_cell(lines_of("# Title\n\nSome text"))]), indent=2)
     text = notebook.raw.decode()

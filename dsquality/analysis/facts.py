@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dsquality.fastnew import maker
+
 __all__ = ["CallFact", "CellFacts", "DefinitionFact", "ImportFact", "NameEvent", "NameKind", "StringFact", "collect"]
 
 
@@ -93,6 +95,12 @@ class CellFacts:
     definitions: list[DefinitionFact] = field(default_factory=list)
 
 
+# One of each for every name, call and string of every cell: made at half the dataclass's cost.
+_name_event = maker(NameEvent)
+_call_fact = maker(CallFact)
+_string_fact = maker(StringFact)
+
+
 def dotted_name(node: ast.expr) -> str | None:
     """``a.b.c`` for a chain of attributes on a name; ``None`` for anything else."""
     parts: list[str] = []
@@ -124,62 +132,65 @@ def _is_fully_typed(node: ast.FunctionDef | ast.AsyncFunctionDef, *, is_method: 
 # Fields never worth a visit: an expression context (``Load``/``Store``/``Del``) or an operator
 # has no fields, and the collector has nothing to do for one.
 _LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
-_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+_LOAD, _STORE, _NAME, _ATTRIBUTE = ast.Load, ast.Store, ast.Name, ast.Attribute
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _child_fields(node_type: type[ast.AST]) -> tuple[str, ...]:
+def _child_fields(node_type: type) -> tuple[str, ...]:
     """The fields of ``node_type`` that may hold nodes to visit, in ``_fields`` order."""
     fields = _CHILD_FIELDS.get(node_type)
     if fields is None:
-        fields = _CHILD_FIELDS[node_type] = tuple(name for name in node_type._fields if name not in _LEAF_FIELDS)
+        names = getattr(node_type, "_fields", ())  # none for what is not a node
+        fields = _CHILD_FIELDS[node_type] = tuple(name for name in names if name not in _LEAF_FIELDS)
     return fields
 
 
-_NESTED_SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# What the walk of a function body for its locals does not enter: constants, nested scopes
+# (lambdas, comprehensions) and the strings and Nones that some lists of nodes hold.
+_NOT_WALKED = frozenset(
+    {str, type(None), ast.Constant, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp}
+)
+_DEFINITIONS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 
 
 def _bound_locally(body: list[ast.stmt]) -> tuple[set[str], set[str]]:
     """Names a function body binds (its locals) and names it declares ``global``.
 
-    ``nonlocal`` names are neither: they belong to an enclosing function.
+    ``nonlocal`` names are neither: they belong to an enclosing function. (One walk over the
+    body, dispatching on the exact node type: it runs for every function of every cell.)
     """
     local: set[str] = set()
     declared_global: set[str] = set()
     declared_nonlocal: set[str] = set()
-    stack: list[ast.AST] = list(body)
+    stack: list[Any] = list(body)
+    pop, push, push_all = stack.pop, stack.append, stack.extend
     while stack:
-        node = stack.pop()
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Store):
+        node = pop()
+        kind = type(node)
+        if kind is _NAME:
+            if isinstance(node.ctx, _STORE):
                 local.add(node.id)
             continue  # a name holds nothing else
-        if isinstance(node, ast.Constant):
+        if kind in _NOT_WALKED:
             continue
-        if isinstance(node, ast.Global):
-            declared_global.update(node.names)
-        elif isinstance(node, ast.Nonlocal):
-            declared_nonlocal.update(node.names)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if kind in _DEFINITIONS:
             local.add(node.name)
             continue  # a nested scope: its own locals are not ours
-        elif isinstance(node, ast.Import | ast.ImportFrom):
+        if kind is ast.Global:
+            declared_global.update(node.names)
+        elif kind is ast.Nonlocal:
+            declared_nonlocal.update(node.names)
+        elif kind is ast.Import or kind is ast.ImportFrom:
             local.update((alias.asname or alias.name).split(".")[0] for alias in node.names if alias.name != "*")
-        elif isinstance(node, ast.ExceptHandler) and node.name:
+        elif kind is ast.ExceptHandler and node.name:
             local.add(node.name)
-        elif isinstance(node, _NESTED_SCOPES):
-            continue
-        _push_children(stack, node)
+        for name in _CHILD_FIELDS.get(kind) or _child_fields(kind):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                push_all(value)  # strings and Nones among them are skipped when popped
+            elif isinstance(value, ast.AST):
+                push(value)
     return local - declared_global - declared_nonlocal, declared_global
-
-
-def _push_children(stack: list[ast.AST], node: ast.AST) -> None:
-    """Push the child nodes of ``node`` (less contexts and operators) onto ``stack``."""
-    for name in _child_fields(type(node)):
-        value = getattr(node, name, None)
-        if isinstance(value, list):
-            stack.extend(item for item in value if isinstance(item, ast.AST))
-        elif isinstance(value, ast.AST):
-            stack.append(value)
 
 
 _FUNCTION, _CLASS, _COMPREHENSION = "function", "class", "comprehension"
@@ -243,6 +254,8 @@ class _Collector:
             return False
         if name in scopes[-1]:
             return True
+        if len(scopes) == 1:  # the usual case: directly in a function
+            return False
         kinds = self.scope_kinds
         return any(kinds[index] != _CLASS and name in scopes[index] for index in range(len(scopes) - 2, -1, -1))
 
@@ -256,21 +269,23 @@ class _Collector:
 
     def read(self, name: str, node: ast.expr | ast.stmt | ast.arg) -> None:
         if not self.scopes or not self._is_local(name):
-            self.names.append(NameEvent(name, _READ, node.lineno, node.col_offset + 1, self.function_depth > 0))
+            self.names.append(_name_event(name, _READ, node.lineno, node.col_offset + 1, self.function_depth > 0))
 
     def bind(self, name: str, node: ast.AST, *, force_global: bool = False) -> None:
-        line, column = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
         if self.scopes and not force_global:
             self.scopes[-1].add(name)
             return
-        self.names.append(NameEvent(name, _BIND, line, column, self.function_depth > 0))
+        line, column = getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+        self.names.append(_name_event(name, _BIND, line, column, self.function_depth > 0))
 
     def visit_Name(self, node: ast.Name) -> None:
         ctx = node.ctx
-        if isinstance(ctx, ast.Load):
+        if isinstance(ctx, _LOAD):
             if not self.scopes or not self._is_local(node.id):
-                self.names.append(NameEvent(node.id, _READ, node.lineno, node.col_offset + 1, self.function_depth > 0))
-        elif isinstance(ctx, ast.Store):
+                self.names.append(
+                    _name_event(node.id, _READ, node.lineno, node.col_offset + 1, self.function_depth > 0)
+                )
+        elif isinstance(ctx, _STORE):
             self.bind(node.id, node)
 
     # --- statements in evaluation order ---------------------------------------------------------
@@ -473,10 +488,15 @@ class _Collector:
     # --- calls and strings ---------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
         callee = node.func
-        func = callee.id if type(callee) is ast.Name else dotted_name(callee)
+        if type(callee) is _NAME:
+            func: str | None = callee.id
+        elif type(callee) is _ATTRIBUTE and type(callee.value) is _NAME:  # the usual ``module.function``
+            func = f"{callee.value.id}.{callee.attr}"
+        else:
+            func = dotted_name(callee)
         if func is not None:
             keywords = frozenset(k.arg for k in node.keywords if k.arg is not None) if node.keywords else _NO_KEYWORDS
-            self.facts.calls.append(CallFact(func, keywords, len(node.args), node.lineno, node.col_offset + 1, node))
+            self.facts.calls.append(_call_fact(func, keywords, len(node.args), node.lineno, node.col_offset + 1, node))
         # The fields in order, as generic_visit visits them: func, args, keywords.
         visitors = _VISITORS
         visitors[type(callee)](self, callee)
@@ -533,7 +553,7 @@ class _Collector:
         # has the position of the whole f-string.
         if node is self.last_string:
             if assigned_to is not None:
-                strings[-1] = StringFact(value, strings[-1].line, strings[-1].column, assigned_to)
+                strings[-1] = _string_fact(value, strings[-1].line, strings[-1].column, assigned_to)
             return
         self.last_string = node
-        strings.append(StringFact(value, node.lineno, node.col_offset + 1, assigned_to))
+        strings.append(_string_fact(value, node.lineno, node.col_offset + 1, assigned_to))

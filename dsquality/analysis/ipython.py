@@ -28,6 +28,8 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from dsquality.fastnew import maker
+
 __all__ = [
     "Magic",
     "ParsedCell",
@@ -93,7 +95,14 @@ def to_python(source: str) -> PythonSource:
         lines[first] = ""
     continued = False  # the previous line was a magic or shell command ending in a backslash
     state = _ScanState()
+    # Past the last line that could be translated (and its continuation lines) nothing is, and
+    # scanning for brackets and strings would be wasted: in most cells that is every line.
+    last_line = len(lines)
+    while last_line and not _may_translate(lines[last_line - 1]):
+        last_line -= 1
     for number, line in enumerate(lines, start=1):
+        if number > last_line and not continued:
+            break
         if continued:  # a continuation line of a magic or shell command
             continued = line.rstrip().endswith("\\")
             lines[number - 1] = ""
@@ -109,6 +118,19 @@ def to_python(source: str) -> PythonSource:
             continued = line.rstrip().endswith("\\")
     code = "".join(line + end for line, end in zip(lines, [*breaks, ""], strict=True))
     return PythonSource(code, tuple(magics), shift)
+
+
+_ASSIGNED_IPYTHON = re.compile(r"=\s*[%!]")
+
+
+def _may_translate(line: str) -> bool:
+    """False for a line that :func:`_translate_line` leaves as it is whatever comes before it.
+
+    A quick test, true for every line it translates: a magic, shell or help line starts with
+    ``%``, ``!`` or ``?`` or ends with ``?``; ``x = !cmd`` and ``x = %magic`` hold ``= !`` or ``= %``.
+    """
+    stripped = line.lstrip()
+    return stripped[:1] in {"%", "!", "?"} or stripped.endswith("?") or _ASSIGNED_IPYTHON.search(stripped) is not None
 
 
 @dataclass(slots=True)
@@ -220,20 +242,69 @@ def quiet_parsing() -> Iterator[None]:
 
 def parse_cell_quietly(source: str) -> ParsedCell:
     """:func:`parse_cell` for use inside :func:`quiet_parsing` (one warnings context for many cells)."""
+    python = None
+    if _IPYTHON_START.match(source) or "\n%" in source or "\n!" in source:
+        python = to_python(source)
+        if _fails_as_python(source, python):
+            return _parse_translation(python)  # what parsing the cell first would have come to
     try:
-        return ParsedCell(PythonSource(source), ast.parse(source))
-    except SyntaxError:
-        pass
+        return _new_parsed_cell(_new_python_source(source, (), {}), ast.parse(source), None)  # most cells
+    except SyntaxError as exc:
+        # What it says, not the exception: kept, it would tie up a reference cycle with this frame.
+        problem = _syntax_problem(exc, {})
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
         return ParsedCell(PythonSource(source), None, SyntaxProblem(str(exc) or type(exc).__name__, 1, 1))
-    python = to_python(source)
+    if python is None:
+        python = to_python(source)
+    if python.code == source:  # nothing to translate (nor any column shift): the same text fails the same way
+        return ParsedCell(python, None, problem)
+    return _parse_translation(python)
+
+
+_new_parsed_cell = maker(ParsedCell)  # ParsedCell(...) and PythonSource(...) at half the cost
+_new_python_source = maker(PythonSource)
+# A cell that may start with IPython syntax: its first character, or a line's, is %, ! or ?.
+_IPYTHON_START = re.compile(r"\s*[%!?]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _fails_as_python(source: str, python: PythonSource) -> bool:
+    """True if parsing ``source`` as plain Python certainly fails with a ``SyntaxError``.
+
+    A cell with IPython syntax fails the plain parse, which costs about as much as a successful
+    one: when the failure is certain, the parse is skipped. It is certain when the cell's first
+    token is on its first translated line (only blank and comment lines come before it), that
+    line starts with ``%`` or ``!`` (no statement does) or is a help line (``?`` is no Python
+    token, and the line holds no quote that could open a string), and the cell can be compiled
+    at all: no null byte or lone surrogate (a ``ValueError``). Other cells are parsed as plain
+    Python first: after other code, the parser's second (error-message) pass over that code can
+    fail otherwise, with a ``MemoryError`` where the first pass does not run out of stack; and
+    ``x = !cmd`` can be Python (``x, ''' = %s`` opens a string).
+    """
+    if not python.magics or "\0" in source or (not source.isascii() and _SURROGATE.search(source)):
+        return False
+    first = python.magics[0]
+    if first.kind != "help" and first.text[:1] not in {"%", "!"}:
+        return False
+    if first.line == 1:
+        return True
+    before = _LINE_BREAK.split(source, maxsplit=first.line - 1)[:-1:2]  # the lines before it
+    return all(not line.strip() or line.lstrip().startswith("#") for line in before)
+
+
+def _parse_translation(python: PythonSource) -> ParsedCell:
+    """The parse of a cell's translation to Python (once plain Python has failed)."""
     if python.code is None:
         return ParsedCell(python, None)
     try:
         return ParsedCell(python, ast.parse(python.code))
     except SyntaxError as exc:
-        line = exc.lineno or 1
-        column = (exc.offset or 1) + python.column_shift.get(line, 0)
-        return ParsedCell(python, None, SyntaxProblem(exc.msg, line, column))
+        return ParsedCell(python, None, _syntax_problem(exc, python.column_shift))
     except (ValueError, RecursionError, MemoryError) as exc:
         return ParsedCell(python, None, SyntaxProblem(str(exc) or type(exc).__name__, 1, 1))
+
+
+def _syntax_problem(error: SyntaxError, column_shift: dict[int, int]) -> SyntaxProblem:
+    """``error`` at its line and column of the cell (see :attr:`PythonSource.column_shift`)."""
+    line = error.lineno or 1
+    return SyntaxProblem(error.msg, line, (error.offset or 1) + column_shift.get(line, 0))

@@ -15,6 +15,7 @@ from dsquality.analysis.ipython import (
     parse_cell_quietly,
     quiet_parsing,
 )
+from dsquality.fastnew import maker
 from dsquality.notebook import Cell, Notebook
 
 __all__ = ["BUILTIN_NAMES", "CodeCell", "NotebookModel", "build_model"]
@@ -110,5 +111,8 @@ def build_model(notebook: Notebook) -> NotebookModel:
                     problem = SyntaxProblem("code nested too deeply to analyse", 1, 1)
                     parsed = ParsedCell(parsed.python, None, problem)
                     facts = CellFacts()
-            cells.append(CodeCell(cell, parsed, facts))
+            cells.append(_new_code_cell(cell, parsed, facts))
     return NotebookModel(notebook, tuple(cells))
+
+
+_new_code_cell = maker(CodeCell)  # CodeCell(...) for every code cell, at half the cost

@@ -332,6 +332,26 @@ def test_global_in_a_nested_function() -> None:
     assert flow(source) == [b("outer"), b("STATE*")]
 
 
+def test_locals_found_past_nones_and_strings_in_lists_of_nodes() -> None:
+    # A dict display with ** (a None key), a keyword-only parameter without default (a None
+    # default), global names and a class pattern's attribute names (strings) in one body.
+    source = """\
+        def f(*, a, b=1):
+            global seen
+            merged = {**base, "k": a}
+            match merged:
+                case Point(x=px, y=py):
+                    found = px + py
+            try:
+                pass
+            except ValueError as error:
+                raise
+            return [item for item in merged], lambda q: q, unknown
+    """
+    # merged, px, py, found, error, item and q are local: only the globals are read.
+    assert flow(source) == [b("f"), b("seen"), r("base*"), r("Point*"), r("ValueError*"), r("unknown*")]
+
+
 def test_async_function() -> None:
     assert flow("async def fetch(url=base):\n    async with session.get(url) as r:\n        return await r.text()") == [
         r("base"),

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsquality.analysis.ipython import Magic, ParsedCell, PythonSource, SyntaxProblem, parse_cell, to_python
+from dsquality.analysis.ipython import (
+    Magic,
+    ParsedCell,
+    PythonSource,
+    SyntaxProblem,
+    parse_cell,
+    quiet_parsing,
+    to_python,
+)
 
 
 def names_bound(tree: ast.Module | None) -> set[str]:
@@ -377,3 +385,125 @@ def test_random_text_never_raises(source: str) -> None:
     code = to_python(source).code
     if code is not None:
         assert code.count("\n") == source.count("\n")
+
+
+# --- parsing a cell with IPython syntax without parsing it as plain Python first ---------------------------
+
+
+def parsed_in_the_usual_order(source: str) -> ParsedCell:
+    """What ``parse_cell`` returns by definition: plain Python first, the translation when that fails."""
+    with quiet_parsing():
+        try:
+            return ParsedCell(PythonSource(source), ast.parse(source))
+        except SyntaxError:
+            pass
+        except (ValueError, RecursionError, MemoryError) as exc:
+            return ParsedCell(PythonSource(source), None, SyntaxProblem(str(exc) or type(exc).__name__, 1, 1))
+        python = to_python(source)
+        if python.code is None:
+            return ParsedCell(python, None)
+        try:
+            return ParsedCell(python, ast.parse(python.code))
+        except SyntaxError as exc:
+            line = exc.lineno or 1
+            return ParsedCell(
+                python, None, SyntaxProblem(exc.msg, line, (exc.offset or 1) + python.column_shift.get(line, 0))
+            )
+        except (ValueError, RecursionError, MemoryError) as exc:
+            return ParsedCell(python, None, SyntaxProblem(str(exc) or type(exc).__name__, 1, 1))
+
+
+def same_parse(first: ParsedCell, second: ParsedCell) -> bool:
+    def tree(parsed: ParsedCell) -> str | None:
+        return None if parsed.tree is None else ast.dump(parsed.tree, include_attributes=True)
+
+    return (first.python, first.problem, tree(first)) == (second.python, second.problem, tree(second))
+
+
+def counting_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+    real_parse = ast.parse
+
+    def parse(source: str) -> ast.Module:  # as parse_cell calls it
+        parsed.append(source)
+        return real_parse(source)
+
+    monkeypatch.setattr(ast, "parse", parse)
+    return parsed
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "%matplotlib inline\nimport numpy as np",
+        "!pip install -q pandas\nimport pandas as pd",
+        "# set up\n\n%load_ext autoreload\n%autoreload 2\nx = 1",
+        "# -*- coding: bogus -*-\n%matplotlib inline",  # a text has no encoding to declare
+        "%%time\nx = 1\nfor i in range(x):\n    y = i",
+        "%%bash\nls -la",
+        "\n  \n%%time\n%matplotlib inline\nx = 1",
+        "?np.mean\nx = 1",
+        "%time print x",  # a problem in the translation: reported as before
+        "%matplotlib inline\nx = (",
+        "  %matplotlib inline\nx = 1",  # an unexpected indent in the translation too
+        "%matplotlib inline\nx = " + "(" * 195 + "1" + ")" * 195,
+        "%matplotlib inline\nx = " + "-" * 200_000 + "1",
+    ],
+)
+def test_a_cell_starting_with_ipython_syntax_is_parsed_once(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = parsed_in_the_usual_order(source)
+    parsed = counting_parses(monkeypatch)
+    assert same_parse(parse_cell(source), expected)
+    assert source not in parsed  # the plain parse, certain to fail, was skipped
+    assert len(parsed) == (0 if expected.python.code is None else 1)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "x = 1\n%matplotlib inline",  # code before the magic: parsed as Python first
+        "obj?\nx = 1",  # not guessed to be IPython (the cheap guess looks at the first character of lines)
+        "x = " + "(" * 195 + "1" + ")" * 195 + "\n%matplotlib inline",  # ... where the parse fails otherwise
+        "x = " + "lambda: " * 2980 + "1\n%matplotlib inline",
+        "x = !ls\ny = x",  # `x = !cmd` first: the target could open a string
+        "x, ''' = %s\n%d\n'''",  # ... as here, where the cell is Python
+        "%matplotlib inline\n\x00",  # not a SyntaxError
+        "%matplotlib inline\nx = '\ud800'",  # a lone surrogate: not a SyntaxError either
+        "%matplotlib\x00 inline",
+        "s = '''\n%d items\n'''",
+        "x = (1,\n%d)",
+        "x = 1 \\\n%d",
+        "\u00a0%matplotlib inline",
+    ],
+)
+def test_other_cells_are_parsed_as_python_first(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = parsed_in_the_usual_order(source)
+    parsed = counting_parses(monkeypatch)
+    assert same_parse(parse_cell(source), expected)
+    assert parsed[:1] == [source]
+
+
+@pytest.mark.parametrize(
+    "source", ["print 'a'", "try:\n    f()\nexcept Exception, e:\n    pass", "x = '%d' % 3\nprint x", "def f(:"]
+)
+def test_a_cell_with_nothing_to_translate_is_parsed_once(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = parsed_in_the_usual_order(source)
+    parsed = counting_parses(monkeypatch)
+    assert same_parse(parse_cell(source), expected)
+    assert expected.problem is not None
+    assert parsed == [source]  # the same text would fail the same way a second time
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_CELLS)
+def test_parse_cell_is_the_usual_order(source: str) -> None:
+    assert same_parse(parse_cell(source), parsed_in_the_usual_order(source))
+
+
+def test_lines_after_the_last_magic_are_not_scanned_but_continuations_are_blanked() -> None:
+    python = to_python("x = 1\n!pip install a \\\n    b \\\n    c\ny = (2,\n     3)")
+    assert python.code == "x = 1\npass\n\n\ny = (2,\n     3)"
+    assert [magic.line for magic in python.magics] == [2]
+    python = to_python("s = '''\n%who\n'''\n%who\nz = 1\r\nw = 2")
+    assert [magic.line for magic in python.magics] == [4]
+    assert python.code == "s = '''\n%who\n'''\npass\nz = 1\r\nw = 2"
