@@ -120,8 +120,16 @@ class _Workers(Generic[_J, _R]):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
         for _ in range(count):
-            result_read, result_write = os.pipe()
-            pid = os.fork()
+            try:
+                result_read, result_write = os.pipe()
+            except OSError:  # out of file descriptors: fewer workers, the work still gets done
+                break
+            try:
+                pid = os.fork()
+            except OSError:  # out of processes or memory: as above
+                os.close(result_read)
+                os.close(result_write)
+                break
             if pid == 0:
                 os.close(result_read)
                 self._child(result_write)  # never returns

@@ -33,6 +33,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from dsquality.lint.diagnostic import Diagnostic, LintReport, Severity
@@ -46,9 +47,9 @@ _SCHEMA_RESOURCE = "lint-report.schema.json"
 _ENCODER = json.JSONEncoder(separators=(", ", ": "))
 
 
-def _diagnostic_object(diagnostic: Diagnostic, rules: Mapping[str, RuleInfo]) -> dict[str, Any]:
+def _diagnostic_object(diagnostic: Diagnostic, rules: Mapping[str, RuleInfo], path: str) -> dict[str, Any]:
     return {
-        "path": diagnostic.path.as_posix(),
+        "path": path,
         "cell": diagnostic.cell,
         "cell_id": diagnostic.cell_id,
         "line": diagnostic.line,
@@ -63,6 +64,11 @@ def _diagnostic_object(diagnostic: Diagnostic, rules: Mapping[str, RuleInfo]) ->
         "fixable": diagnostic.fixable,
         "file_line": diagnostic.file_line,
     }
+
+
+def _posix(paths: dict[Path, str], path: Path) -> str:
+    text = paths[path] = path.as_posix()
+    return text
 
 
 def _summary(report: LintReport) -> dict[str, Any]:
@@ -102,8 +108,9 @@ def format_json(report: LintReport, rules: Mapping[str, RuleInfo]) -> str:
     }
     # One finding per line: grep- and diff-friendly, and json's C encoder does the work (an
     # ``indent`` makes json fall back to its pure-Python encoder, the slowest part of a large report).
+    encode, paths = _ENCODER.encode, dict[Path, str]()  # a notebook's findings share its path: convert it once
     findings = ",\n    ".join(
-        _ENCODER.encode(_diagnostic_object(diagnostic, rules))
+        encode(_diagnostic_object(diagnostic, rules, paths.get(diagnostic.path) or _posix(paths, diagnostic.path)))
         for diagnostic in sorted(report.diagnostics, key=Diagnostic.sort_key)
     )
     head_text = json.dumps(head, indent=2)[:-2]  # without the closing "\n}"

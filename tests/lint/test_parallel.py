@@ -158,3 +158,13 @@ def test_can_fork_is_false_while_another_thread_runs() -> None:
         release.set()
         thread.join()
     assert can_fork()
+
+
+def test_when_fork_fails_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    before = _open_fds()
+    assert fork_map(_square_and_pid, list(range(10)), 4) == [(job * job, PARENT) for job in range(10)]
+    assert _open_fds() == before
