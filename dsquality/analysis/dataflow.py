@@ -28,8 +28,8 @@ import itertools
 import re
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import FrozenInstanceError
+from typing import Any, ClassVar, NamedTuple, NoReturn, dataclass_transform
 
 from dsquality.analysis.facts import NameKind, dotted_name
 from dsquality.analysis.ml_knowledge import (
@@ -89,9 +89,12 @@ class LeakKind(enum.Enum):
 # inlined at a call: its events come after the call's arguments, before the next statement.
 Order = tuple[int, ...]
 
+# The records below are created for every import of this module (on every `dsq lint`), so they are
+# of the kinds cheap to create: named tuples, plain slotted classes. A frozen slotted dataclass
+# costs about 0.3 ms to create, for the code of its methods that ``dataclasses`` generates.
 
-@dataclass(frozen=True, slots=True)
-class Leak:
+
+class Leak(NamedTuple):
     """Where rows not yet split were fitted on or resampled: ``what`` quotes it (``scaler.fit``)."""
 
     kind: LeakKind
@@ -101,8 +104,7 @@ class Leak:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
+class Score(NamedTuple):
     """A score computed on test rows."""
 
     what: str  # ``model.score``, ``accuracy_score``
@@ -114,8 +116,7 @@ class Score:
     data_name: str | None  # the name of the test rows given, when a plain name
 
 
-@dataclass(frozen=True, slots=True)
-class Derived:
+class Derived(NamedTuple):
     """A column assigned from other columns of an unsplit frame: ``df["ratio"] = df["a"] / df["y"]``."""
 
     column: str
@@ -125,16 +126,35 @@ class Derived:
     column_offset: int
 
 
-@dataclass(eq=False, slots=True)
 class Estimator:
-    """One estimator object, created by calling a known class; mutable as ``fit`` changes it."""
+    """One estimator object, created by calling a known class; mutable as ``fit`` changes it.
 
-    class_name: str
-    kind: Kind
-    cell: int
-    line: int
-    var: str | None = None  # the first name it was bound to
-    prefit: Leak | None = None  # set by a fit on unsplit rows (stateful transformers)
+    Equal only to itself (an object, not a value): its ``id`` stands for it in sets and keys.
+    """
+
+    __slots__ = ("cell", "class_name", "kind", "line", "prefit", "var")
+
+    def __init__(  # noqa: PLR0917 - the fields, as a dataclass takes them
+        self,
+        class_name: str,
+        kind: Kind,
+        cell: int,
+        line: int,
+        var: str | None = None,  # the first name it was bound to
+        prefit: Leak | None = None,  # set by a fit on unsplit rows (stateful transformers)
+    ) -> None:
+        self.class_name = class_name
+        self.kind = kind
+        self.cell = cell
+        self.line = line
+        self.var = var
+        self.prefit = prefit
+
+    def __repr__(self) -> str:
+        return (
+            f"Estimator(class_name={self.class_name!r}, kind={self.kind!r}, cell={self.cell!r}, line={self.line!r}, "
+            f"var={self.var!r}, prefit={self.prefit!r})"
+        )
 
     @property
     def label(self) -> str:
@@ -145,28 +165,162 @@ class Estimator:
 _NO_LABELS: frozenset[Label] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class Value:
-    """What the analysis knows about the value of an expression."""
+@dataclass_transform(frozen_default=True)  # for type checkers: the fields are read-only
+class _Frozen:
+    """A frozen dataclass's semantics for a plain slotted class.
 
-    labels: frozenset[Label] = _NO_LABELS
-    leaks: frozenset[Leak] = frozenset()
-    estimator: Estimator | None = None
-    predicted_by: frozenset[int] = frozenset()  # ids of estimators whose predictions these are
-    predicted_on: frozenset[tuple[str, int]] = frozenset()  # the rows those predictions were made on
-    scores: frozenset[Score] = frozenset()
-    aggregate: Leak | None = None  # a column statistic of unsplit rows
-    columns: frozenset[str] = frozenset()  # columns read (``df["y"]``)
-    derived: frozenset[Derived] | None = frozenset()  # None: columns selected in an unknown way
-    parts: tuple[Value, Value] | None = None  # the train and test parts of a split's result
-    index: bool = False  # fold indices (``train_idx``), which label the rows they select
-    members: tuple[tuple[str, Value], ...] = ()  # a dict literal's values by constant key
+    Immutable (``__init__`` sets each field with ``object.__setattr__``), shown, compared and hashed
+    by its ``_fields``, equal only to an object of its own class.
+    """
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    def _set(self, *values: object) -> None:
+        """Set the fields to ``values``, in the order of ``_fields`` (for ``__init__``)."""
+        for name, value in zip(self._fields, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__ or not isinstance(other, _Frozen):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({fields})"
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+_KEEP: Any = object()  # a field not given to :meth:`Value.replace`
+
+
+class Value(_Frozen):
+    """What the analysis knows about the value of an expression.
+
+    Immutable, and equal to a value with equal fields, as a frozen dataclass (a plain class is
+    cheaper to create at import); :meth:`replace` does what :func:`dataclasses.replace` did.
+    """
+
+    __slots__ = (
+        "aggregate",
+        "columns",
+        "derived",
+        "estimator",
+        "index",
+        "labels",
+        "leaks",
+        "members",
+        "parts",
+        "predicted_by",
+        "predicted_on",
+        "scores",
+    )
+    _fields: ClassVar[tuple[str, ...]] = (
+        "labels",
+        "leaks",
+        "estimator",
+        "predicted_by",
+        "predicted_on",
+        "scores",
+        "aggregate",
+        "columns",
+        "derived",
+        "parts",
+        "index",
+        "members",
+    )
+
+    labels: frozenset[Label]
+    leaks: frozenset[Leak]
+    estimator: Estimator | None
+    predicted_by: frozenset[int]  # ids of estimators whose predictions these are
+    predicted_on: frozenset[tuple[str, int]]  # the rows those predictions were made on
+    scores: frozenset[Score]
+    aggregate: Leak | None  # a column statistic of unsplit rows
+    columns: frozenset[str]  # columns read (``df["y"]``)
+    derived: frozenset[Derived] | None  # None: columns selected in an unknown way
+    parts: tuple[Value, Value] | None  # the train and test parts of a split's result
+    index: bool  # fold indices (``train_idx``), which label the rows they select
+    members: tuple[tuple[str, Value], ...]  # a dict literal's values by constant key
+
+    def __init__(  # noqa: PLR0917 - the fields, as a dataclass takes them
+        self,
+        labels: frozenset[Label] = _NO_LABELS,
+        leaks: frozenset[Leak] = frozenset(),
+        estimator: Estimator | None = None,
+        predicted_by: frozenset[int] = frozenset(),
+        predicted_on: frozenset[tuple[str, int]] = frozenset(),
+        scores: frozenset[Score] = frozenset(),
+        aggregate: Leak | None = None,
+        columns: frozenset[str] = frozenset(),
+        derived: frozenset[Derived] | None = frozenset(),
+        parts: tuple[Value, Value] | None = None,
+        index: bool = False,  # noqa: FBT001, FBT002
+        members: tuple[tuple[str, Value], ...] = (),
+    ) -> None:
+        set_field = object.__setattr__  # not ``self._set``: the walk makes many values, this is faster
+        set_field(self, "labels", labels)
+        set_field(self, "leaks", leaks)
+        set_field(self, "estimator", estimator)
+        set_field(self, "predicted_by", predicted_by)
+        set_field(self, "predicted_on", predicted_on)
+        set_field(self, "scores", scores)
+        set_field(self, "aggregate", aggregate)
+        set_field(self, "columns", columns)
+        set_field(self, "derived", derived)
+        set_field(self, "parts", parts)
+        set_field(self, "index", index)
+        set_field(self, "members", members)
+
+    def replace(
+        self,
+        *,
+        labels: frozenset[Label] = _KEEP,
+        leaks: frozenset[Leak] = _KEEP,
+        estimator: Estimator | None = _KEEP,
+        predicted_by: frozenset[int] = _KEEP,
+        predicted_on: frozenset[tuple[str, int]] = _KEEP,
+        scores: frozenset[Score] = _KEEP,
+        aggregate: Leak | None = _KEEP,
+        columns: frozenset[str] = _KEEP,
+        derived: frozenset[Derived] | None = _KEEP,
+        parts: tuple[Value, Value] | None = _KEEP,
+        index: bool = _KEEP,
+        members: tuple[tuple[str, Value], ...] = _KEEP,
+    ) -> Value:
+        """This value with the fields given changed."""
+        return Value(
+            self.labels if labels is _KEEP else labels,
+            self.leaks if leaks is _KEEP else leaks,
+            self.estimator if estimator is _KEEP else estimator,
+            self.predicted_by if predicted_by is _KEEP else predicted_by,
+            self.predicted_on if predicted_on is _KEEP else predicted_on,
+            self.scores if scores is _KEEP else scores,
+            self.aggregate if aggregate is _KEEP else aggregate,
+            self.columns if columns is _KEEP else columns,
+            self.derived if derived is _KEEP else derived,
+            self.parts if parts is _KEEP else parts,
+            self.index if index is _KEEP else index,
+            self.members if members is _KEEP else members,
+        )
 
     @property
     def empty(self) -> bool:
         """True when nothing is known: plain data or a plain object."""
         # ``self == _EMPTY`` spelled out field by field, cheapest and most often non-default first:
-        # the dataclass ``__eq__`` builds two 12-tuples on each of the many calls of the walk.
+        # ``__eq__`` builds two 12-tuples, on each of the many calls of the walk.
         return self is _EMPTY or (
             not self.labels
             and not self.leaks
@@ -205,33 +359,49 @@ class Value:
         """This value as data: without the estimator object or the split parts."""
         if self.estimator is None and self.parts is None and not self.index and not self.members:
             return self
-        return replace(self, estimator=None, parts=None, index=False, members=())
+        return self.replace(estimator=None, parts=None, index=False, members=())
 
 
 _EMPTY = Value()
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Something a statement does, at a place of the notebook."""
+class Event(_Frozen):
+    """Something a statement does, at a place of the notebook.
+
+    Events are immutable and equal when of one class with equal fields, as frozen dataclasses are
+    (plain classes are cheaper to create at import).
+    """
+
+    __slots__ = ("cell", "column", "line", "order")
+    _fields: ClassVar[tuple[str, ...]] = ("cell", "line", "column", "order")
 
     cell: int
     line: int
     column: int
     order: Order
 
+    def __init__(self, cell: int, line: int, column: int, order: Order) -> None:
+        self._set(cell, line, column, order)
 
-@dataclass(frozen=True, slots=True)
+
 class Split(Event):
     """Rows split by ``train_test_split`` or a row cut; ``data`` is what was split."""
+
+    __slots__ = ("data", "what")
+    _fields = (*Event._fields, "what", "data")
 
     what: str
     data: Value
 
+    def __init__(self, cell: int, line: int, column: int, order: Order, what: str, data: Value) -> None:  # noqa: PLR0917
+        self._set(cell, line, column, order, what, data)
 
-@dataclass(frozen=True, slots=True)
+
 class Fit(Event):
     """``estimator.fit(...)``, ``fit_transform``, ``partial_fit`` or ``fit_resample``."""
+
+    __slots__ = ("estimator", "fitted_on", "method", "validated", "x", "x_key", "x_name", "y")
+    _fields = (*Event._fields, "estimator", "method", "x", "y", "fitted_on", "x_name", "x_key", "validated")
 
     estimator: Estimator
     method: str
@@ -240,55 +410,130 @@ class Fit(Event):
     fitted_on: Value  # the union of every value given: positional, keyword, ``eval_set=``
     x_name: str | None  # the name given as X, when a plain name (with its binding number)
     x_key: tuple[str, int] | None
-    validated: bool = False  # rows held out for validation: ``validation_split=``, ``eval_set=``…
+    validated: bool  # rows held out for validation: ``validation_split=``, ``eval_set=``…
+
+    def __init__(  # noqa: PLR0917
+        self,
+        cell: int,
+        line: int,
+        column: int,
+        order: Order,
+        estimator: Estimator,
+        method: str,
+        x: Value,
+        y: Value,
+        fitted_on: Value,
+        x_name: str | None,
+        x_key: tuple[str, int] | None,
+        validated: bool = False,  # noqa: FBT001, FBT002
+    ) -> None:
+        self._set(cell, line, column, order, estimator, method, x, y, fitted_on, x_name, x_key, validated)
 
 
-@dataclass(frozen=True, slots=True)
 class Use(Event):
     """A fitted estimator applied to rows: ``predict``, ``score``, ``transform``."""
+
+    __slots__ = ("data", "estimator", "method", "x_key")
+    _fields = (*Event._fields, "estimator", "method", "data", "x_key")
 
     estimator: Estimator
     method: str
     data: Value
     x_key: tuple[str, int] | None
 
+    def __init__(  # noqa: PLR0917
+        self,
+        cell: int,
+        line: int,
+        column: int,
+        order: Order,
+        estimator: Estimator,
+        method: str,
+        data: Value,
+        x_key: tuple[str, int] | None,
+    ) -> None:
+        self._set(cell, line, column, order, estimator, method, data, x_key)
 
-@dataclass(frozen=True, slots=True)
+
 class Metric(Event):
     """A metric function called on true and predicted values: ``accuracy_score(y_test, pred)``."""
+
+    __slots__ = ("data", "what", "x_keys")
+    _fields = (*Event._fields, "what", "data", "x_keys")
 
     what: str
     data: Value
     x_keys: frozenset[tuple[str, int]]  # the rows the predictions were made on, when known
 
+    def __init__(  # noqa: PLR0917
+        self,
+        cell: int,
+        line: int,
+        column: int,
+        order: Order,
+        what: str,
+        data: Value,
+        x_keys: frozenset[tuple[str, int]],
+    ) -> None:
+        self._set(cell, line, column, order, what, data, x_keys)
 
-@dataclass(frozen=True, slots=True)
+
 class CrossValidation(Event):
     """A cross-validation: ``cross_val_score(est, X, y)``, ``search.fit(X, y)``, ``kf.split(X)``."""
+
+    __slots__ = ("data", "what")
+    _fields = (*Event._fields, "what", "data")
 
     what: str
     data: Value
 
+    def __init__(self, cell: int, line: int, column: int, order: Order, what: str, data: Value) -> None:  # noqa: PLR0917
+        self._set(cell, line, column, order, what, data)
 
-@dataclass(frozen=True, slots=True)
+
 class Selection(Event):
     """Test scores fed into a choice of the best: ``max(scores)``, ``if score > best``, ``best_k = …``."""
+
+    __slots__ = ("how", "scores")
+    _fields = (*Event._fields, "how", "scores")
 
     how: str
     scores: frozenset[Score]
 
+    def __init__(self, cell: int, line: int, column: int, order: Order, how: str, scores: frozenset[Score]) -> None:  # noqa: PLR0917
+        self._set(cell, line, column, order, how, scores)
 
-@dataclass(slots=True)
+
 class Dataflow:
     """The events of one notebook, in document order."""
 
-    splits: list[Split] = field(default_factory=list)
-    fits: list[Fit] = field(default_factory=list)
-    uses: list[Use] = field(default_factory=list)
-    metrics: list[Metric] = field(default_factory=list)
-    cross_validations: list[CrossValidation] = field(default_factory=list)
-    selections: list[Selection] = field(default_factory=list)
-    estimators: dict[int, Estimator] = field(default_factory=dict)
+    __slots__ = ("cross_validations", "estimators", "fits", "metrics", "selections", "splits", "uses")
+    __hash__ = None  # type: ignore[assignment] # mutable, compared by value: as a dataclass
+
+    def __init__(self) -> None:
+        self.splits: list[Split] = []
+        self.fits: list[Fit] = []
+        self.uses: list[Use] = []
+        self.metrics: list[Metric] = []
+        self.cross_validations: list[CrossValidation] = []
+        self.selections: list[Selection] = []
+        self.estimators: dict[int, Estimator] = {}
+
+    def _values(self) -> tuple[object, ...]:
+        return (
+            self.splits,
+            self.fits,
+            self.uses,
+            self.metrics,
+            self.cross_validations,
+            self.selections,
+            self.estimators,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__ or not isinstance(other, Dataflow):
+            return NotImplemented
+        return self._values() == other._values()
 
     @property
     def has_held_out_data(self) -> bool:
@@ -472,13 +717,12 @@ def _split_parts(data: Value, *, index: bool = False, folds: bool = False) -> tu
     else:
         first, second = Label.TRAIN, Label.TEST
     return (
-        replace(base, labels=frozenset({first}), index=index),
-        replace(base, labels=frozenset({second}), index=index),
+        base.replace(labels=frozenset({first}), index=index),
+        base.replace(labels=frozenset({second}), index=index),
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Function:
+class _Function(NamedTuple):
     """A function defined in the notebook whose body the walk follows at each call (see ``_Walker.inline``)."""
 
     node: ast.FunctionDef | ast.AsyncFunctionDef
@@ -705,8 +949,7 @@ class _Walker:
             return
         frame = self.env.get(base.id, _EMPTY)
         column = _constant_strings(target.slice)
-        added = replace(
-            value.plain(),
+        added = value.plain().replace(
             labels=_NO_LABELS,
             predicted_by=frozenset(),
             columns=frozenset(),
@@ -724,7 +967,7 @@ class _Walker:
         ):
             (name,) = column
             derived = derived | {Derived(name, value.columns, self.cell, target.lineno, target.col_offset + 1)}
-        merged = replace(frame | added, labels=frame.labels, columns=frame.columns, derived=derived)
+        merged = (frame | added).replace(labels=frame.labels, columns=frame.columns, derived=derived)
         if merged.empty:
             self.env.pop(base.id, None)
         else:
@@ -772,7 +1015,7 @@ class _Walker:
         keys = [k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None for k in node.keys]
         if result.empty or None in keys:
             return result
-        return replace(result, members=tuple((str(k), v) for k, v in zip(keys, values, strict=True)))
+        return result.replace(members=tuple((str(k), v) for k, v in zip(keys, values, strict=True)))
 
     def operand(self, node: ast.UnaryOp | ast.Starred) -> Value:
         return self.expr(node.operand if isinstance(node, ast.UnaryOp) else node.value)
@@ -829,7 +1072,7 @@ class _Walker:
             return _EMPTY
         if attr in _TARGET_ATTRIBUTES and isinstance(node.value, ast.Name):
             # ``iris.target`` / ``df.label``: a column read by attribute, for DSQ507's target columns.
-            return replace(base.plain(), columns=frozenset({attr}))
+            return base.plain().replace(columns=frozenset({attr}))
         return base.plain()
 
     def subscript(self, node: ast.Subscript, *, assigned: bool) -> Value:
@@ -849,19 +1092,19 @@ class _Walker:
                 # the held-out fold of a manual cross-validation loop, cut from rows fitted on as a whole
                 what = "a loop over cross-validation folds"
                 self.flow.cross_validations.append(CrossValidation(*self.where(node), what=what, data=base))
-            return replace(base, labels=index.labels)
+            return base.replace(labels=index.labels)
         columns = _constant_strings(index_node)
         if columns is not None:
             if base.empty and len(columns) > 1:
                 return base
             if isinstance(index_node, ast.Constant):  # one column: a Series, not features
-                return replace(base, columns=base.columns | columns, derived=frozenset())
+                return base.replace(columns=base.columns | columns, derived=frozenset())
             derived = None if base.derived is None else frozenset(d for d in base.derived if d.column in columns)
-            return replace(base, columns=base.columns | columns, derived=derived)
+            return base.replace(columns=base.columns | columns, derived=derived)
         # df.iloc[:, :-1], X[cols], df[mask]: columns chosen in a way this analysis does not follow
         if base.empty and not index.leaks:
             return base
-        return replace(base, leaks=base.leaks | index.leaks, derived=None)
+        return base.replace(leaks=base.leaks | index.leaks, derived=None)
 
     def cut(self, node: ast.Subscript, base: Value, index: ast.Slice, *, assigned: bool) -> Value:
         """``df[:800]`` holds training rows, ``df[800:]`` test rows, when assigned from unsplit rows."""
@@ -891,7 +1134,7 @@ class _Walker:
             for v, o in zip(values, reversed(operands), strict=True)
         )
         if aggregates and has_rows:
-            result = replace(result, leaks=result.leaks | {aggregates[0]}, aggregate=None)
+            result = result.replace(leaks=result.leaks | {aggregates[0]}, aggregate=None)
         return result
 
     def iterate(self, node: ast.expr) -> Value:
@@ -1053,7 +1296,7 @@ class _Walker:
         """
         rows = grouped.plain()
         if isinstance(function, ast.Constant) and function.value in AGGREGATE_METHODS and not rows.labels:
-            return replace(rows, aggregate=self.leak(node, LeakKind.PREFIT, f"`.groupby(...).{function.value}`"))
+            return rows.replace(aggregate=self.leak(node, LeakKind.PREFIT, f"`.groupby(...).{function.value}`"))
         if not isinstance(function, ast.Lambda) or not function.args.args:
             return rows
         parameter = function.args.args[0].arg
@@ -1066,7 +1309,7 @@ class _Walker:
                 self.env.pop(parameter, None)
             else:
                 self.env[parameter] = saved
-        return replace(rows | result, aggregate=None)
+        return (rows | result).replace(aggregate=None)
 
     def library_call(  # noqa: PLR0912
         self, node: ast.Call, qualified: str, args: list[Value], keywords: dict[str | None, Value]
@@ -1102,7 +1345,7 @@ class _Walker:
                 return everything
         if top == "numpy":
             if name in AGGREGATE_METHODS and args and not args[0].labels:
-                return replace(everything, aggregate=self.leak(node, LeakKind.PREFIT, f"`{qualified}`"))
+                return everything.replace(aggregate=self.leak(node, LeakKind.PREFIT, f"`{qualified}`"))
             if name in SELECTION_FUNCTIONS or name in {"amax", "nanargmax"}:
                 if everything.scores:
                     self.select(node, f"`{name}`", everything.scores)
@@ -1132,13 +1375,13 @@ class _Walker:
         data = data.plain()
         if data.labels:
             return data
-        return replace(data, leaks=data.leaks | {self.leak(node, LeakKind.PREFIT, what)})
+        return data.replace(leaks=data.leaks | {self.leak(node, LeakKind.PREFIT, what)})
 
     def resampled(self, node: ast.AST, what: str, data: Value) -> Value:
         data = data.plain()
         if data.labels:
             return data
-        return replace(data, leaks=data.leaks | {self.leak(node, LeakKind.RESAMPLE, what)})
+        return data.replace(leaks=data.leaks | {self.leak(node, LeakKind.RESAMPLE, what)})
 
     def select(self, node: ast.AST, how: str, scores: frozenset[Score]) -> None:
         self.flow.selections.append(Selection(*self.where(node), how=how, scores=scores))
@@ -1156,10 +1399,10 @@ class _Walker:
         """A method of a DataFrame, Series or array (or of anything this analysis does not know)."""
         receiver = receiver.plain()
         if name in AGGREGATE_METHODS and not receiver.labels and not args:
-            return replace(receiver, aggregate=self.leak(node, LeakKind.PREFIT, f"`.{name}()`"))
+            return receiver.replace(aggregate=self.leak(node, LeakKind.PREFIT, f"`.{name}()`"))
         if name == "fillna" and any(a.aggregate is not None for a in args):
             aggregate = next(a.aggregate for a in args if a.aggregate is not None)
-            return replace(everything, leaks=everything.leaks | {aggregate}, aggregate=None)
+            return everything.replace(leaks=everything.leaks | {aggregate}, aggregate=None)
         if name == "sample" and _keyword_true(node, "replace"):
             return self.resampled(node, "`.sample(replace=True)`", everything)
         if name in CUT_METHODS and assigned and node.args and not receiver.labels:
@@ -1168,13 +1411,13 @@ class _Walker:
             self.flow.splits.append(Split(*self.where(node), what=f"`.{name}()`", data=receiver))
             return _split_parts(receiver)[0 if CUT_METHODS[name] == "train" else 1]
         if name == "drop":
-            return replace(receiver, derived=_dropped(receiver.derived, _drop_arguments(node)))
+            return receiver.replace(derived=_dropped(receiver.derived, _drop_arguments(node)))
         if name == "pop":
             columns = _constant_strings(node.args[0]) if node.args else None
-            return replace(receiver, columns=columns or frozenset(), derived=frozenset())
+            return receiver.replace(columns=columns or frozenset(), derived=frozenset())
         if name in {"copy", "dropna", "reset_index", "astype", "to_numpy", "fillna", "select_dtypes", "sort_index"}:
             return everything
-        return replace(everything, aggregate=None) if everything.aggregate is not None else everything
+        return everything.replace(aggregate=None) if everything.aggregate is not None else everything
 
     def estimator_call(  # noqa: PLR0912
         self,
@@ -1220,7 +1463,7 @@ class _Walker:
                     return self.resampled(node, what, x | y)
                 return (x | y).plain()
             if method == "fit_predict":
-                return replace(x.plain(), predicted_by=frozenset({id(estimator)}))
+                return x.plain().replace(predicted_by=frozenset({id(estimator)}))
             return Value(estimator=estimator)
         if kind is Kind.SPLITTER and method == "split":
             self.flow.cross_validations.append(
@@ -1231,7 +1474,7 @@ class _Walker:
             self.flow.uses.append(Use(*self.where(node), estimator=estimator, method=method, data=x, x_key=x_key))
             result = x.plain()
             if estimator.prefit is not None:
-                result = replace(result, leaks=result.leaks | {estimator.prefit})
+                result = result.replace(leaks=result.leaks | {estimator.prefit})
             return result
         if method in PREDICT_METHODS or method in SCORE_METHODS:
             data = self.union(args)
@@ -1253,7 +1496,7 @@ class _Walker:
                     return Value(scores=frozenset({score}))
                 return _EMPTY
             on = frozenset({x_key}) if x_key is not None else frozenset()
-            return replace(x.plain(), predicted_by=frozenset({id(estimator)}), predicted_on=on)
+            return x.plain().replace(predicted_by=frozenset({id(estimator)}), predicted_on=on)
         return _EMPTY
 
 

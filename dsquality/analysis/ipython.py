@@ -27,6 +27,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dsquality.fastnew import maker
 
@@ -57,8 +58,8 @@ _TOKEN = re.compile(r"""\\.?|'''|\"\"\"|['"#()\[\]{}]""")
 _QUOTES = frozenset({"'", '"', "'''", '"""'})
 
 
-@dataclass(frozen=True, slots=True)
-class Magic:
+# Named tuples where ``maker`` is not used: cheaper to create at import than frozen dataclasses.
+class Magic(NamedTuple):
     """An IPython construct found in a cell: where, what kind, which magic, and its text."""
 
     line: int
@@ -133,13 +134,15 @@ def _may_translate(line: str) -> bool:
     return stripped[:1] in {"%", "!", "?"} or stripped.endswith("?") or _ASSIGNED_IPYTHON.search(stripped) is not None
 
 
-@dataclass(slots=True)
 class _ScanState:
     """Whether the next physical line starts a logical line: not in brackets, a string, or after a backslash."""
 
-    depth: int = 0
-    quote: str | None = None
-    backslash: bool = False
+    __slots__ = ("backslash", "depth", "quote")
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.quote: str | None = None
+        self.backslash = False
 
     @property
     def at_line_start(self) -> bool:
@@ -200,8 +203,7 @@ def _translate_line(number: int, line: str, magics: list[Magic], shift: dict[int
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class SyntaxProblem:
+class SyntaxProblem(NamedTuple):
     """Why a cell does not parse, at a 1-based line and column of the cell."""
 
     message: str

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -157,3 +159,25 @@ def test_empty_notebook() -> None:
 def test_builtin_names() -> None:
     assert {"print", "len", "display", "get_ipython", "In", "Out", "_", "__name__"} <= BUILTIN_NAMES
     assert "pd" not in BUILTIN_NAMES
+
+
+def test_the_model_is_immutable_and_equal_only_to_itself() -> None:
+    source = notebook(cell("code", "x = 1", tags=("parameters",)))
+    model = build_model(source)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        model.code_cells = ()  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del model.notebook
+    assert model.parameters_cells == model.code_cells  # cached properties still work
+    assert model != build_model(source)
+    assert model == model  # noqa: PLR0124
+    assert weakref.ref(model)() is model  # the dataflow caches by weak reference
+    assert repr(model).startswith("NotebookModel(notebook=")
+
+
+def test_cell_facts_compare_by_content() -> None:
+    assert CellFacts() == CellFacts()
+    facts = CellFacts()
+    facts.names.append(NameEvent("x", NameKind.BIND, 1, 1))
+    assert facts != CellFacts()
+    assert repr(CellFacts()) == "CellFacts(names=[], imports=[], calls=[], strings=[], definitions=[])"

@@ -33,6 +33,7 @@ from dsquality.clean import (
 from dsquality.errors import NotebookFormatError
 from dsquality.lint.diagnostic import Severity
 from dsquality.lint.rule import Finding, LintContext, Rule
+from dsquality.lint.rules._regex import lazy_regex
 from dsquality.lint.suppression import Suppressions
 from dsquality.notebook import Cell
 
@@ -382,7 +383,7 @@ _SECRET_PATTERNS: tuple[tuple[str, str, str, int], ...] = (
     ("stripe", "a Stripe live key", r"(?<![A-Za-z0-9_])[rs]k_live_[0-9A-Za-z]{20,}", 8),
     ("huggingface", "a Hugging Face token", r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{34}(?![A-Za-z0-9_])", 3),
 )
-_SECRETS = re.compile("|".join(f"(?P<{group}>{regex})" for group, _, regex, _ in _SECRET_PATTERNS))
+_SECRETS = lazy_regex("|".join(f"(?P<{group}>{regex})" for group, _, regex, _ in _SECRET_PATTERNS))
 _SECRET_INFO = {group: (label, shown) for group, label, _, shown in _SECRET_PATTERNS}
 # Every match contains one of these (a string or a regex match): one cheap scan of the notebook's
 # text before the full regex, which is ten times slower. Each needle costs a pass over the text,
@@ -400,7 +401,7 @@ _SECRET_NEEDLES = (
     "SecretAccess",
 )
 _SECRET_NEEDLE_PATTERNS = (re.compile(r"A(?:KIA|SIA|Iza)"), re.compile(r"g(?:h[pousr]|ithub_pat)_"))
-_PEM_BODY = re.compile(r"[A-Za-z0-9+/]{40}")
+_PEM_BODY = lazy_regex(r"[A-Za-z0-9+/]{40}")
 _PLACEHOLDER_WORDS = (
     "example",
     "xxxx",
@@ -423,9 +424,9 @@ _PLACEHOLDER_WORDS = (
     "test",
 )
 # Templates and markup: "<your key>", "{token}", "${API_KEY}", "%(password)s", "$(cat key)".
-_TEMPLATE = re.compile(r"[<>{}]|\$[({A-Za-z_]|%\(")
+_TEMPLATE = lazy_regex(r"[<>{}]|\$[({A-Za-z_]|%\(")
 # Names whose string value is a credential: passwords, then keys and tokens.
-_SECRET_NAME = re.compile(
+_SECRET_NAME = lazy_regex(
     r"(?:^|_)(?:(?P<password>pass(?:word|wd|phrase)?)|"
     r"(?P<key>secret|(?:api|access|secret|private|auth|client|app|account)_?key|apikey|"
     r"(?:access|auth|api|bearer|refresh|bot|github|slack|hf|personal_access)?_?token|client_?secret|credentials?))$",
@@ -444,8 +445,8 @@ _SECRET_NAME_ENDINGS = (
     "credentials",
 )
 _SECRET_NAME_SUFFIXES = frozenset(ending[-3:] for ending in _SECRET_NAME_ENDINGS)
-_ENV_VAR_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # "OPENAI_API_KEY": a name, not a value
-_PATH_OR_URL = re.compile(r"://|^[~./\\]|\.[A-Za-z]{2,5}$")
+_ENV_VAR_NAME = lazy_regex(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # "OPENAI_API_KEY": a name, not a value
+_PATH_OR_URL = lazy_regex(r"://|^[~./\\]|\.[A-Za-z]{2,5}$")
 _MIN_KEY_LENGTH = 16
 _MIN_PASSWORD_LENGTH = 6
 _MIN_DISTINCT = 6
@@ -456,19 +457,19 @@ def _looks_placeholder(value: str) -> bool:
     return (
         len(set(value)) < _MIN_DISTINCT
         or any(word in lowered for word in _PLACEHOLDER_WORDS)
-        or _TEMPLATE.search(value) is not None
+        or _TEMPLATE().search(value) is not None
     )
 
 
 def _credential_value(name: str, value: str) -> bool:
     """Whether ``value``, assigned to a secret-like ``name``, looks like a real credential."""
-    match = _SECRET_NAME.search(name)
+    match = _SECRET_NAME().search(name)
     if match is None or not value or any(char.isspace() for char in value):
         return False
     lowered = value.lower()
     if lowered in {name.lower(), "none", "null", "false", "true", "password", "secret", "token"}:
         return False
-    if _looks_placeholder(value) or _ENV_VAR_NAME.fullmatch(value):
+    if _looks_placeholder(value) or _ENV_VAR_NAME().fullmatch(value):
         return False
     if match.group("password"):
         return len(value) >= _MIN_PASSWORD_LENGTH and "password" not in lowered
@@ -476,7 +477,7 @@ def _credential_value(name: str, value: str) -> bool:
         len(value) >= _MIN_KEY_LENGTH
         and any(char.isdigit() for char in value)
         and any(char.isalpha() for char in value)
-        and not _PATH_OR_URL.search(value)
+        and not _PATH_OR_URL().search(value)
     )
 
 
@@ -490,12 +491,12 @@ def _secret_matches(text: str) -> Iterator[tuple[int, str, str]]:
     """(offset, what it is, masked form) of each credential in ``text``."""
     if not _has_marker(text):
         return
-    for match in _SECRETS.finditer(text):
+    for match in _SECRETS().finditer(text):
         group = match.lastgroup or ""
         label, shown = _SECRET_INFO.get(group, ("a credential", 0))
         value = match.group()
         if group == "private_key":
-            body = _PEM_BODY.search(text, match.end(), match.end() + 400)
+            body = _PEM_BODY().search(text, match.end(), match.end() + 400)
             if body is None or _looks_placeholder(body.group()):
                 continue
             masked = value

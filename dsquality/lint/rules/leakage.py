@@ -29,6 +29,7 @@ from dsquality.analysis.ml_knowledge import PREDICT_METHODS, SCORE_METHODS, Kind
 from dsquality.analysis.model import NotebookModel
 from dsquality.lint.diagnostic import Severity
 from dsquality.lint.rule import Finding, LintContext, Rule
+from dsquality.lint.rules._regex import lazy_regex
 
 __all__ = [
     "RULES",
@@ -277,7 +278,7 @@ class TestSetSelection(Rule):
             )
 
 
-_SPLIT_NAMES = re.compile(r"(train_test_split|cross_val|cross_validate|KFold|ShuffleSplit|SearchCV|\bsplit)$")
+_SPLIT_NAMES = lazy_regex(r"(train_test_split|cross_val|cross_validate|KFold|ShuffleSplit|SearchCV|\bsplit)$")
 
 
 class NoHeldOutEvaluation(Rule):
@@ -350,7 +351,8 @@ class NoHeldOutEvaluation(Rule):
 
 def _mentions_splitting(model: NotebookModel) -> bool:
     """Any call named like a split or a cross-validation, resolved or not (a safety net)."""
-    return any(_SPLIT_NAMES.search(call.func) for code in model.code_cells for call in code.facts.calls)
+    split_names = _SPLIT_NAMES()
+    return any(split_names.search(call.func) for code in model.code_cells for call in code.facts.calls)
 
 
 class PreprocessingOutsideCv(Rule):
@@ -411,8 +413,8 @@ class PreprocessingOutsideCv(Rule):
 
 _METRIC = r"(?P<name>accuracy|acc|roc[ _-]?auc|auc|f1(?:[ _-]?score)?|precision|recall|r2|r\^2|r²|r-squared|r squared)"
 _NUMBER = r"(?P<number>\d{1,3}(?:\.\d+)?\s*%|0?\.\d+|1\.0+)(?![\d.eE])"
-_METRIC_LINE = re.compile(rf"(?<![A-Za-z_]){_METRIC}(?![A-Za-z])[^\n\d]{{0,30}}?(?<![\w.-]){_NUMBER}", re.IGNORECASE)
-_TRAINING_LINE = re.compile(r"train|loss|epoch|\bfit\b", re.IGNORECASE)
+_METRIC_LINE = lazy_regex(rf"(?<![A-Za-z_]){_METRIC}(?![A-Za-z])[^\n\d]{{0,30}}?(?<![\w.-]){_NUMBER}", re.IGNORECASE)
+_TRAINING_LINE = lazy_regex(r"train|loss|epoch|\bfit\b", re.IGNORECASE)
 _SCORING_CALL = re.compile(r"score|accuracy|report|metric|evaluate|auc|precision|recall|\bf1", re.IGNORECASE)
 _PLAUSIBLE = 0.99
 
@@ -432,10 +434,11 @@ def _output_texts(output: Any) -> Iterator[str]:
 
 def _implausible(text: str, source: str) -> Iterator[tuple[str, str]]:
     """``(line, number)`` of metric lines reporting a value >= 0.99 that the source does not spell."""
+    training, metric = _TRAINING_LINE(), _METRIC_LINE()
     for line in text.splitlines():
-        if _TRAINING_LINE.search(line):
+        if training.search(line):
             continue
-        for match in _METRIC_LINE.finditer(line):
+        for match in metric.finditer(line):
             number = match.group("number")
             value = float(number.rstrip("% ")) / 100 if number.endswith("%") else float(number)
             if _PLAUSIBLE <= value <= 1 and number.strip() not in source:

@@ -7,7 +7,8 @@ defaults, and that no earlier cell reads a parameter.
 
 The rules read the parameters cell's top-level statements directly (one small cell per notebook).
 Annotations, literals and parameter statements are classified by :mod:`dsquality.runs.params`, the
-same functions ``dsq params`` and ``dsq run`` use, so lint and runs agree on every type.
+same functions ``dsq params`` and ``dsq run`` use, so lint and runs agree on every type. That module
+is imported only for a notebook that has a parameters cell (few do), not with the rules.
 """
 
 from __future__ import annotations
@@ -15,22 +16,15 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, NamedTuple
 
 from dsquality.analysis.facts import NameKind
 from dsquality.analysis.model import BUILTIN_NAMES, CodeCell, NotebookModel
 from dsquality.lint.diagnostic import Severity
 from dsquality.lint.rule import Finding, LintContext, Rule
-from dsquality.runs.params import (
-    NOT_A_LITERAL,
-    ParameterStatement,
-    annotation_type,
-    default_matches,
-    is_literal,
-    is_path_call,
-    literal_value,
-    parameter_statement,
-)
+
+if TYPE_CHECKING:
+    from dsquality.runs.params import ParameterStatement
 
 __all__ = [
     "RULES",
@@ -47,6 +41,8 @@ __all__ = [
 
 def _suggested_type(node: ast.expr) -> str | None:
     """A type annotation for a literal default: ``int`` for ``3``, ``list[str]`` for ``["a"]``."""
+    from dsquality.runs.params import NOT_A_LITERAL, is_path_call, literal_value  # noqa: PLC0415 - see the module docstring
+
     if is_path_call(node):
         return "Path"
     value = literal_value(node)
@@ -70,8 +66,7 @@ def _suggested_type(node: ast.expr) -> str | None:
 # --- reading the parameters cell ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Problem:
+class _Problem(NamedTuple):
     """A statement of the parameters cell that is not ``name[: type] = literal``."""
 
     message: str
@@ -79,10 +74,9 @@ class _Problem:
     column: int
 
 
-@dataclass(slots=True)
-class _ParametersCell:
-    parameters: list[ParameterStatement] = field(default_factory=list)
-    problems: list[_Problem] = field(default_factory=list)
+class _ParametersCell(NamedTuple):
+    parameters: list[ParameterStatement]
+    problems: list[_Problem]
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -144,10 +138,12 @@ def _stray(lines: list[str], statement: ast.stmt, annotation_names: set[str]) ->
 
 def _read_parameters_cell(code: CodeCell) -> _ParametersCell | None:
     """The parameters and the stray statements of a parameters cell; ``None`` if it does not parse."""
+    from dsquality.runs.params import is_literal, parameter_statement  # noqa: PLC0415 - see the module docstring
+
     tree = code.parsed.tree
     if tree is None:
         return None
-    result = _ParametersCell()
+    result = _ParametersCell([], [])
     lines = code.cell.lines
     annotation_names = _annotation_names(tree.body)
     for statement in tree.body:
@@ -186,6 +182,8 @@ def _literal_parameters(model: NotebookModel) -> Iterator[tuple[CodeCell, Parame
     found = _first_parameters_cell(model)
     if found is None:
         return
+    from dsquality.runs.params import is_literal  # noqa: PLC0415 - see the module docstring
+
     code, read = found
     for parameter in read.parameters:
         if parameter.value is not None and is_literal(parameter.value):
@@ -369,6 +367,8 @@ class UntypedParameter(Rule):
         for code, parameter, value in _literal_parameters(model):
             if parameter.annotation is not None:
                 continue
+            from dsquality.runs.params import literal_value  # noqa: PLC0415 - see the module docstring
+
             suggested = _suggested_type(value)
             if literal_value(value) is None:
                 example = f"`{parameter.name}: <type> | None = None`"
@@ -424,6 +424,8 @@ class ParameterTypeMismatch(Rule):
         for code, parameter, value in _literal_parameters(model):
             if parameter.annotation is None:
                 continue
+            from dsquality.runs.params import annotation_type, default_matches, literal_value  # noqa: PLC0415 - see above
+
             declared = annotation_type(parameter.annotation)
             if declared is None or default_matches(declared, value) is not False:
                 continue

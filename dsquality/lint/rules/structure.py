@@ -17,6 +17,7 @@ from dsquality.analysis.facts import CellFacts, ImportFact, NameKind, dotted_nam
 from dsquality.analysis.model import CodeCell, NotebookModel
 from dsquality.lint.diagnostic import Severity
 from dsquality.lint.rule import Finding, LintContext, Rule
+from dsquality.lint.rules._regex import lazy_regex
 from dsquality.notebook import Cell, source_text
 from dsquality.promote.markers import is_exported
 
@@ -271,7 +272,7 @@ def _has_h1(source: str) -> bool:
 
 # Any other ATX heading (``## Title``, also ``##Title##``), when no H1 exists.
 _HEADING = re.compile(r"^ {0,3}(#{2,6})[ \t]*[^\s#][^\n]*", re.MULTILINE)
-_FRONT_MATTER_TITLE = re.compile(r"\A\s*---[ \t]*\n(?:.*\n)*?[ \t]*title[ \t]*:[ \t]*\S", re.MULTILINE)
+_FRONT_MATTER_TITLE = lazy_regex(r"\A\s*---[ \t]*\n(?:.*\n)*?[ \t]*title[ \t]*:[ \t]*\S", re.MULTILINE)
 
 
 class MissingTitle(Rule):
@@ -328,7 +329,7 @@ class MissingTitle(Rule):
                     return
                 match = _HEADING.search(cell.source) if heading is None and "#" in cell.source else None
                 heading = (cell, match) if match else heading
-            elif cell.cell_type == "raw" and _FRONT_MATTER_TITLE.match(cell.source):
+            elif cell.cell_type == "raw" and _FRONT_MATTER_TITLE().match(cell.source):
                 return
         if heading is None:
             yield Finding(
@@ -810,12 +811,12 @@ _PY2_MESSAGES = (
 )
 # Python 2 statements on the offending line: ``print x``, ``print >>f``, ``exec "…"``,
 # ``raise E, "msg"``, ``except E, e:``, backquotes, ``<>``, ``ur"…"``, ``10L``.
-_PY2_LINE = re.compile(
+_PY2_LINE = lazy_regex(
     r"^\s*(?:print(?:\s+[\w'\"]|\s*>>)|exec\s+['\"]|raise\s+[\w.]+\s*,|except\s+[\w.]+\s*,\s*\w+\s*:)"
     r"|`[^`\n]+`|\s<>\s|\bur['\"]|\b\d+L\b"
 )
 # IPython's automagic: a line magic called without ``%`` (``pip install x``, ``cd data``).
-_AUTOMAGIC = re.compile(
+_AUTOMAGIC = lazy_regex(
     r"^\s*(?:pip|conda|mamba|cd|ls|ll|pwd|cat|cp|mv|rm|rmdir|mkdir|less|more|man|clear|env|load_ext|reload_ext|"
     r"matplotlib|pylab|run|who|whos|who_ls|reset|history|time|timeit|prun|debug|alias|bookmark|dhist|store|"
     r"autoreload|aimport|config|precision|xdel|sx|sc|system|edit|load|pdb|pinfo|psearch|lsmagic|magic|"
@@ -872,11 +873,11 @@ class InvalidSyntax(Rule):
             lines = code.cell.lines or [""]
             line = min(max(problem.line, 1), len(lines))
             text = lines[line - 1]
-            if _AUTOMAGIC.match(text):
+            if _AUTOMAGIC().match(text):
                 continue  # IPython runs it as a magic: not an error (the parser layer does not know automagic)
             column = min(max(problem.column, 1), len(text) + 1)
             message = problem.message
-            if any(message.startswith(known) for known in _PY2_MESSAGES) or _PY2_LINE.search(text):
+            if any(message.startswith(known) for known in _PY2_MESSAGES) or _PY2_LINE().search(text):
                 if python2_kernel is None:
                     python2_kernel = _is_python2_kernel(model)
                 origin = "the notebook's kernel is Python 2" if python2_kernel else "this looks like Python 2 code"

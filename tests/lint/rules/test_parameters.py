@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -286,3 +289,37 @@ def test_parameters_rules_on_the_corpus() -> None:
                     lines = model.notebook.cells[finding.cell - 1].lines
                     assert 1 <= finding.line <= max(1, len(lines)), (path, rule.code, finding)
     assert checked > 100
+
+
+# The lint run happens in a fresh interpreter, where nothing else has imported ``dsquality.runs``.
+_LINT_AND_LIST_MODULES = """
+import sys
+from dsquality.cli.main import main
+main(["lint", "--no-ruff", "--no-mypy", "--no-cache", "--jobs", "1", "--format", "json", "-o", *sys.argv[1:]])
+print("dsquality.runs.params" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("cells", "imported"),
+    [
+        ((code("epochs = 10\nprint(epochs)"),), False),  # no parameters cell: the module is not needed
+        ((params("epochs = 10"), code("print(epochs)")), True),  # DSQ304 needs it
+    ],
+)
+def test_runs_params_is_imported_only_for_a_notebook_with_a_parameters_cell(
+    tmp_path: Path, cells: tuple[dict[str, object], ...], imported: bool
+) -> None:
+    path = tmp_path / "analysis.ipynb"
+    path.write_text(json.dumps(notebook(*cells), indent=1) + "\n", encoding="utf-8")
+    report = tmp_path / "report.json"
+    result = subprocess.run(
+        [sys.executable, "-c", _LINT_AND_LIST_MODULES, str(report), str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert result.stdout.splitlines()[-1] == str(imported), result.stderr
+    codes = {diagnostic["code"] for diagnostic in json.loads(report.read_text(encoding="utf-8"))["diagnostics"]}
+    assert ("DSQ304" in codes) is imported

@@ -6,18 +6,18 @@ import ast
 import functools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from dsquality.analysis.model import NotebookModel
 from dsquality.lint import dependencies
 from dsquality.lint.rule import Finding, LintContext, Rule
+from dsquality.lint.rules._regex import lazy_regex
 from dsquality.lint.rules.reproducibility._common import _column, _indent_column, _quote
 
 # --- DSQ107 -----------------------------------------------------------------------------------
 
-_INSTALL = re.compile(
+_INSTALL = lazy_regex(
     r"""^\s*(?:sudo\s+(?:-\S+\s+)*)?
     (?:
         \S+\s+(?:-\S+\s+)*-m\s+pip        # python -m pip, {sys.executable} -m pip
@@ -93,7 +93,7 @@ class InstallInNotebook(Rule):
                     if magic.kind in {"shell", "line"} and "install" in magic.text
                 ]
             for line, command in commands:
-                match = _INSTALL.match(command)
+                match = _INSTALL().match(command)
                 if match is None or not _installs_packages(match["arguments"]):
                     continue
                 yield Finding(
@@ -139,8 +139,7 @@ def _guarded(tree: ast.Module | None, line: int) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class _LocalModules:
+class _LocalModules(NamedTuple):
     """Where the notebook's own modules may come from."""
 
     directories: tuple[Path, ...]

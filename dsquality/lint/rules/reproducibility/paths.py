@@ -7,13 +7,14 @@ from collections.abc import Iterator
 
 from dsquality.analysis.model import NotebookModel
 from dsquality.lint.rule import Finding, LintContext, Rule
+from dsquality.lint.rules._regex import lazy_regex
 from dsquality.lint.rules.reproducibility._common import _column, _quote
 
 # --- DSQ105 -----------------------------------------------------------------------------------
 
 # Where one user's files live: home directories, mounted volumes, Windows drives and shares,
 # ``~/`` (but not ``~/.config``-like dotfiles, which are a convention, not one user's data).
-_ABSOLUTE_PATH = re.compile(
+_ABSOLUTE_PATH = lazy_regex(
     r"""^(?:
         /(?:home|Users|media|mnt|Volumes)/[^/\s.][^/\s]*
       | /root/[^/\s.]
@@ -66,7 +67,7 @@ class AbsolutePath(Rule):
                     or not (value[0] in "/~\\" or value[1] == ":")
                     or len(value) > _MAX_PATH_LENGTH
                     or "\n" in value
-                    or not _ABSOLUTE_PATH.match(value)
+                    or not _ABSOLUTE_PATH().match(value)
                 ):
                     continue
                 yield Finding(

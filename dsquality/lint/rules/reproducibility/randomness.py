@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dsquality.analysis.facts import CallFact, NameKind
 from dsquality.analysis.model import CodeCell, NotebookModel
@@ -207,8 +207,7 @@ _FAMILY_HINTS = {
 _RANDOM_MODULES = ("numpy", "random", "sklearn", "scipy", "torch")
 
 
-@dataclass(frozen=True, slots=True)
-class _Call:
+class _Call(NamedTuple):
     """A call with its callee resolved through the notebook's imports (``None``: not an import)."""
 
     fact: CallFact

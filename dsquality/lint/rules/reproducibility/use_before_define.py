@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from dsquality.analysis.facts import DefinitionFact, NameKind
 from dsquality.analysis.ipython import STATEMENT_LINE_MAGICS
@@ -25,8 +25,7 @@ _NAMESPACE_MAGICS = frozenset({"run", "pylab", "load", "autocall"})
 _EXEC_CALLS = frozenset({"exec", "execfile"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Use:
+class _Use(NamedTuple):
     """A read of ``name`` (directly, or by calling ``via``) before any definition of it."""
 
     name: str
@@ -38,8 +37,7 @@ class _Use:
     where: str = "in cell"  # a later cell, or "on line 4 of this cell"
 
 
-@dataclass(frozen=True, slots=True)
-class _CallSite:
+class _CallSite(NamedTuple):
     function: str
     definition: DefinitionFact
     defined_in: CodeCell
@@ -49,8 +47,7 @@ class _CallSite:
     column: int
 
 
-@dataclass(slots=True)
-class _Flow:
+class _Flow(NamedTuple):
     """One pass over the notebook's name events in document order."""
 
     first_bind: dict[str, int]  # name -> position (among code cells) of the cell that first binds it
