@@ -1,5 +1,5 @@
 """``python -m dsquality`` runs the ``dsq`` command line."""
 
-from dsquality.cli.main import main
+from dsquality.cli.main import entry
 
-raise SystemExit(main())
+entry()

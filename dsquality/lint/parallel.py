@@ -1,12 +1,12 @@
 """Map a function over jobs in forked worker processes, the calling process working too.
 
 A lint job takes about two milliseconds, so what a process pool adds per job (pickling the job
-and its result through a queue, a feeder thread, a management thread) and at start
-(importing :mod:`multiprocessing`) is a large part of the run. Here the workers are plain
-``os.fork`` children that inherit the jobs, share one queue of job numbers in a pipe (so a
-slow notebook does not hold up the others: whoever is free takes the next one), and send
-their results back once, at the end. The calling process takes jobs from the same queue
-instead of waiting.
+through a queue, a feeder thread, a management thread) and at start (importing
+:mod:`multiprocessing`) is a large part of the run. Here the workers are plain ``os.fork``
+children that inherit the jobs and share one queue of job numbers in a pipe (so a slow notebook
+does not hold up the others: whoever is free takes the next one). The calling process takes jobs
+from the same queue instead of waiting, and between its own jobs reads the results that workers
+stream back, so that little is left to receive when the queue is empty.
 
 A worker that dies (killed, out of memory) loses nothing: the caller runs the jobs whose
 results did not come back itself. An exception raised by the function in a worker is raised
@@ -33,7 +33,8 @@ _TOKEN = struct.Struct("<I")
 # A pipe holds 64 KiB on Linux; the whole queue is written before the workers start, so it
 # holds at most this many tokens (a token stands for a run of consecutive jobs when there are more).
 _MAX_TOKENS = 65536 // _TOKEN.size
-_EXIT_INTERRUPTED = 130
+_LENGTH = struct.Struct("<I")
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 def can_fork() -> bool:
@@ -69,7 +70,6 @@ def fork_map(
         with _Workers(function, jobs) as pool:
             pool.start(workers - 1)
             results = pool.work(on_done)
-            results.update(pool.collect())
         if on_done:
             on_done(len(results))
     # Without workers, and for the jobs of a worker that died, the work is done here.
@@ -82,40 +82,34 @@ def fork_map(
 
 
 class _Workers(Generic[_J, _R]):
-    """Forked workers and the pipes they share with this process: the job queue and progress ticks."""
+    """Forked workers, the job queue they share with this process, and the pipes of their results."""
 
     def __init__(self, function: Callable[[_J], _R], jobs: Sequence[_J]) -> None:
         self.function, self.jobs = function, jobs
         self.chunk = -(-len(jobs) // _MAX_TOKENS)  # jobs per token (ceiling division)
-        self.children: list[tuple[int, int]] = []  # (pid, read end of its result pipe)
+        self.children: dict[int, _Child] = {}  # by the read end of its result pipe
+        self.results: dict[int, _R] = {}
         self.queue, queue_write = os.pipe()
         try:
             os.write(queue_write, b"".join(_TOKEN.pack(start) for start in range(0, len(jobs), self.chunk)))
         finally:
             os.close(queue_write)  # the queue is complete: a read at its end returns b"" (no more work)
-        self.progress, self.progress_write = os.pipe()
-        # Neither end ever waits: this process reads what is there; a worker drops a tick the pipe
-        # has no room for.
-        os.set_blocking(self.progress, False)
-        os.set_blocking(self.progress_write, False)
 
     def __enter__(self) -> _Workers[_J, _R]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        for fd in (self.queue, self.progress, self.progress_write):
-            if fd != -1:
-                os.close(fd)
-        for pid, result_read in self.children:  # after an error or Ctrl-C here: kill and reap
-            with contextlib.suppress(OSError):
-                os.close(result_read)
+        os.close(self.queue)
+        for fd, child in self.children.items():  # after an error or Ctrl-C here: kill and reap
+            os.close(fd)
             with contextlib.suppress(ChildProcessError, ProcessLookupError):
-                if os.waitpid(pid, os.WNOHANG) == (0, 0):
-                    os.kill(pid, signal.SIGKILL)
-                    os.waitpid(pid, 0)
+                if os.waitpid(child.pid, os.WNOHANG) == (0, 0):
+                    os.kill(child.pid, signal.SIGKILL)
+                    os.waitpid(child.pid, 0)
+        self.children.clear()
 
     def start(self, count: int) -> None:
-        """Fork ``count`` workers; they start taking jobs at once."""
+        """Fork ``count`` workers (fewer if the system refuses); they start taking jobs at once."""
         for stream in (sys.stdout, sys.stderr):  # or a child would write this process's buffered output again
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
@@ -124,6 +118,7 @@ class _Workers(Generic[_J, _R]):
                 result_read, result_write = os.pipe()
             except OSError:  # out of file descriptors: fewer workers, the work still gets done
                 break
+            _enlarge(result_write)
             try:
                 pid = os.fork()
             except OSError:  # out of processes or memory: as above
@@ -134,31 +129,43 @@ class _Workers(Generic[_J, _R]):
                 os.close(result_read)
                 self._child(result_write)  # never returns
             os.close(result_write)
-            self.children.append((pid, result_read))
-        os.close(self.progress_write)  # only workers write ticks
-        self.progress_write = -1
+            os.set_blocking(result_read, False)  # read what has arrived between jobs, never wait
+            self.children[result_read] = _Child(pid)
 
     def work(self, on_done: Callable[[int], None] | None) -> dict[int, _R]:
-        """Take jobs from the queue here too, until it is empty; report progress on the way."""
-        results: dict[int, _R] = {}
-        finished_by_workers = 0
-        for index in self._take():
-            results[index] = self.function(self.jobs[index])
-            if on_done:
-                finished_by_workers += _drain(self.progress)
-                on_done(len(results) + finished_by_workers)
-        return results
+        """Take jobs from the queue here too until it is empty, then receive the rest; all results.
 
-    def collect(self) -> dict[int, _R]:
-        """Every worker's results; raises what a worker raised."""
-        results: dict[int, _R] = {}
+        Raises what a worker raised.
+        """
+        for index in self._take():
+            self.results[index] = self.function(self.jobs[index])
+            self._receive(wait=False)
+            if on_done:
+                on_done(len(self.results))
         while self.children:
-            pid, result_read = self.children.pop(0)
-            with os.fdopen(result_read, "rb") as stream:
-                data = stream.read()
-            os.waitpid(pid, 0)
-            results.update(_decode(data))
-        return results
+            self._receive(wait=True)
+        return self.results
+
+    def _receive(self, *, wait: bool) -> None:
+        """Results that workers have sent; with ``wait``, block until one more arrives or a worker ends."""
+        if wait:
+            import select  # noqa: PLC0415 - only at the end, with workers still busy
+
+            select.select(list(self.children), [], [])
+        for fd in list(self.children):
+            child = self.children[fd]
+            try:
+                data = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if not data:  # the worker is done (or died): what it sent is all there is
+                os.close(fd)
+                del self.children[fd]
+                os.waitpid(child.pid, 0)
+                continue
+            child.buffer += data
+            for message in child.messages():
+                self.results.update(_decode(message))
 
     def _take(self) -> Iterator[int]:
         """Job numbers from the shared queue until it is empty.
@@ -170,26 +177,57 @@ class _Workers(Generic[_J, _R]):
             yield from range(start, min(start + self.chunk, len(self.jobs)))
 
     def _child(self, result_write: int) -> NoReturn:
-        """A worker's whole life: take jobs until the queue is empty, send the results, exit."""
+        """A worker's whole life: take jobs until the queue is empty, send each result, exit."""
         code = 0
         try:
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C reaches the whole process group: just stop
             try:
-                found = []
                 for index in self._take():
-                    found.append((index, self.function(self.jobs[index])))
-                    with contextlib.suppress(BlockingIOError):  # progress is best effort; never wait for it
-                        os.write(self.progress_write, b".")
-                message = pickle.dumps(("ok", found), protocol=pickle.HIGHEST_PROTOCOL)
+                    _send(result_write, pickle.dumps(("ok", index, self.function(self.jobs[index])), _PROTOCOL))
             except Exception as exc:  # noqa: BLE001 - every failure goes back to the caller, raised there
-                message = _error_message(exc)
-            view = memoryview(message)
-            while view:
-                view = view[os.write(result_write, view) :]
+                _send(result_write, _error_message(exc))
         except BaseException:  # noqa: BLE001 - the caller sees a worker without results and does its jobs
             code = 1
         finally:
             os._exit(code)
+
+
+class _Child:
+    """A worker's pid and what has arrived of its messages (each: a 4-byte length, then a pickle)."""
+
+    __slots__ = ("buffer", "pid")
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.buffer = bytearray()
+
+    def messages(self) -> Iterator[bytes]:
+        """The complete messages in the buffer, removed from it."""
+        buffer, start = self.buffer, 0
+        while len(buffer) - start >= _LENGTH.size:
+            (size,) = _LENGTH.unpack_from(buffer, start)
+            if len(buffer) - start - _LENGTH.size < size:
+                break
+            start += _LENGTH.size
+            yield bytes(buffer[start : start + size])
+            start += size
+        del buffer[:start]
+
+
+def _send(fd: int, message: bytes) -> None:
+    view = memoryview(_LENGTH.pack(len(message)) + message)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _enlarge(fd: int) -> None:
+    """Give a result pipe room for a whole run's results (Linux), so a worker never waits to send."""
+    import fcntl  # noqa: PLC0415 - POSIX only, like fork
+
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if set_size is not None:
+        with contextlib.suppress(OSError):  # above the system's limit: the default size works too
+            fcntl.fcntl(fd, set_size, 1 << 20)
 
 
 def _error_message(exc: Exception) -> bytes:
@@ -197,28 +235,19 @@ def _error_message(exc: Exception) -> bytes:
 
     text = "".join(traceback.format_exception(exc))
     try:
-        return pickle.dumps(("error", exc, text), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(("error", exc, text), _PROTOCOL)
     except Exception:  # noqa: BLE001 - an exception that does not pickle comes back as its traceback
-        return pickle.dumps(("error", None, text), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(("error", None, text), _PROTOCOL)
 
 
-def _decode(data: bytes) -> dict[int, Any]:
-    """A worker's message: its results by job number, or what it raised, raised here."""
-    try:
-        message = pickle.loads(data)
-    except Exception:  # noqa: BLE001 - cut short: the worker died while sending; its jobs run here
-        return {}
-    if message[0] == "error":
-        _, exc, text = message
+def _decode(message: bytes) -> dict[int, Any]:
+    """A worker's result by job number; raises what the worker raised."""
+    kind, *content = pickle.loads(message)
+    if kind == "error":
+        exc, text = content
         if exc is None:
             raise RuntimeError(f"a lint worker failed:\n{text}")
         exc.add_note(f"raised in a lint worker:\n{text}")
         raise exc
-    return dict(message[1])
-
-
-def _drain(progress: int) -> int:
-    try:
-        return len(os.read(progress, 65536))
-    except BlockingIOError:
-        return 0
+    index, result = content
+    return {index: result}

@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,42 @@ def test_only_the_named_subcommand_declares_its_arguments(capsys: pytest.Capture
         main(["lint", "--no-such-option"])
     assert exit_info.value.code == 2
     assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
+
+
+def _project_with_findings(root: Path, count: int) -> None:
+    for index in range(count):
+        cells = [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"c{index}",
+                "metadata": {},
+                "outputs": [],
+                "source": "x = '/home/a'\n" * 20,  # a report larger than a pipe holds
+            }
+        ]
+        document = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        (root / f"n{index:03d}.ipynb").write_text(json.dumps(document))
+
+
+def test_quick_exit_after_lint_loses_no_output(tmp_path: Path) -> None:
+    _project_with_findings(tmp_path, 40)
+    command = [sys.executable, "-m", "dsquality", "lint", "--no-ruff", "--no-mypy", "--format", "json", "."]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    report = json.loads(done.stdout)  # complete: flushed before the process ended
+    assert report["files_checked"] == 40
+    assert {d["code"] for d in report["diagnostics"]} >= {"DSQ105"}
+    assert done.stderr == ""
+
+
+def test_quick_exit_into_a_closed_pipe_shows_no_traceback(tmp_path: Path) -> None:
+    _project_with_findings(tmp_path, 40)
+    command = [sys.executable, "-m", "dsquality", "lint", "--no-ruff", "--no-mypy", "--format", "json", "."]
+    with subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        process.stdout.read(10)
+        process.stdout.close()  # like `dsq lint | head -c 10`
+        error = process.stderr.read().decode()
+    assert "Traceback" not in error
