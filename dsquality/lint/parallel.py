@@ -144,6 +144,8 @@ class _Workers(Generic[_J, _R]):
                 on_done(len(self.results))
         while self.children:
             self._receive(wait=True)
+            if on_done:
+                on_done(len(self.results))
         return self.results
 
     def _receive(self, *, wait: bool) -> None:

@@ -168,3 +168,23 @@ def test_when_fork_fails_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch) 
     before = _open_fds()
     assert fork_map(_square_and_pid, list(range(10)), 4) == [(job * job, PARENT) for job in range(10)]
     assert _open_fds() == before
+
+
+_done_in_worker: list[int] = []
+
+
+def _die_after_two_in_worker(job: int) -> tuple[int, int]:
+    if os.getpid() != PARENT:
+        _done_in_worker.append(job)
+        if len(_done_in_worker) > 2:  # two results sent, then killed while working on the third
+            os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.01)
+    return job, os.getpid()
+
+
+def test_results_a_worker_sent_before_it_died_are_kept_and_the_rest_done_here() -> None:
+    results = fork_map(_die_after_two_in_worker, list(range(30)), 2)
+    assert [job for job, _ in results] == list(range(30))
+    from_worker = [job for job, pid in results if pid != PARENT]
+    assert len(from_worker) == 2
+    assert _no_children_left()
