@@ -180,6 +180,7 @@ def test_workers_are_forked_when_possible_and_a_process_pool_is_used_otherwise(
         return real_fork_map(*args, **kwargs)
 
     monkeypatch.setattr(engine, "fork_map", spy)
+    monkeypatch.setattr(engine, "can_fork", lambda: True)  # whatever threads other tests left running
     progress: list[tuple[int, int]] = []
     with_fork = lint_paths([project], config, replace(settings, progress=lambda *done: progress.append(done)))
     assert forked == [30]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -17,15 +18,39 @@ PARENT = os.getpid()
 
 
 def _open_fds() -> set[str]:
-    return {entry.name for entry in Path("/proc/self/fd").iterdir()}
+    """This process's pipes: what fork_map opens (other tests' threads may open files meanwhile)."""
+    fds = set()
+    for entry in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            if str(entry.readlink()).startswith("pipe:"):
+                fds.add(entry.name)
+    return fds
 
 
-def _no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the workers fork_map forks in the test (other tests may have children of their own)."""
+    pids: list[int] = []
+    real_fork = os.fork
+
+    def recording_fork() -> int:
+        pid = real_fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recording_fork)
+    return pids
+
+
+def _all_reaped(pids: list[int]) -> bool:
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue  # reaped: no such child any more
+        return False
+    return bool(pids)
 
 
 def _square_and_pid(job: int) -> tuple[int, int]:
@@ -33,7 +58,7 @@ def _square_and_pid(job: int) -> tuple[int, int]:
     return job * job, os.getpid()
 
 
-def test_results_come_back_in_job_order_from_several_processes() -> None:
+def test_results_come_back_in_job_order_from_several_processes(forked: list[int]) -> None:
     before = _open_fds()
     results = fork_map(_square_and_pid, list(range(200)), 3)
     assert [value for value, _ in results] == [job * job for job in range(200)]
@@ -41,7 +66,7 @@ def test_results_come_back_in_job_order_from_several_processes() -> None:
     assert PARENT in pids  # the caller works too
     assert len(pids) == 3
     assert _open_fds() == before
-    assert _no_children_left()
+    assert _all_reaped(forked)
 
 
 def test_one_worker_or_one_job_runs_here() -> None:
@@ -50,10 +75,10 @@ def test_one_worker_or_one_job_runs_here() -> None:
     assert fork_map(_square_and_pid, [], 4) == []
 
 
-def test_more_jobs_than_the_queue_holds_are_handed_out_in_runs() -> None:
+def test_more_jobs_than_the_queue_holds_are_handed_out_in_runs(forked: list[int]) -> None:
     jobs = list(range(parallel._MAX_TOKENS * 2 + 5))
     assert fork_map(abs, jobs, 2) == jobs
-    assert _no_children_left()
+    assert _all_reaped(forked)
 
 
 def test_progress_counts_up_to_every_job() -> None:
@@ -82,12 +107,12 @@ def _fail_in_worker(job: int) -> int:
     raise ValueError(message)
 
 
-def test_an_exception_in_a_worker_is_raised_here_with_its_traceback() -> None:
+def test_an_exception_in_a_worker_is_raised_here_with_its_traceback(forked: list[int]) -> None:
     _parent_waited.clear()
     with pytest.raises(ValueError, match=r"job \d+ failed") as caught:
         fork_map(_fail_in_worker, list(range(10)), 2)
     assert any("raised in a lint worker" in note and "_fail_in_worker" in note for note in caught.value.__notes__)
-    assert _no_children_left()
+    assert _all_reaped(forked)
 
 
 class _Unpicklable(Exception):  # noqa: N818 - a test double
@@ -120,10 +145,10 @@ def _die_in_worker(job: int) -> tuple[int, int]:
     return job, os.getpid()
 
 
-def test_jobs_of_a_worker_that_died_are_done_here() -> None:
+def test_jobs_of_a_worker_that_died_are_done_here(forked: list[int]) -> None:
     results = fork_map(_die_in_worker, list(range(20)), 2)
     assert results == [(job, PARENT) for job in range(20)]
-    assert _no_children_left()
+    assert _all_reaped(forked)
 
 
 def _interrupt_here(job: int) -> int:
@@ -133,11 +158,11 @@ def _interrupt_here(job: int) -> int:
     return job
 
 
-def test_ctrl_c_here_stops_and_reaps_the_workers() -> None:
+def test_ctrl_c_here_stops_and_reaps_the_workers(forked: list[int]) -> None:
     before = _open_fds()
     with pytest.raises(KeyboardInterrupt):
         fork_map(_interrupt_here, list(range(40)), 3)
-    assert _no_children_left()
+    assert _all_reaped(forked)
     assert _open_fds() == before
 
 
@@ -148,7 +173,6 @@ def test_results_written_by_workers_are_complete_for_large_results(tmp_path: Pat
 
 
 def test_can_fork_is_false_while_another_thread_runs() -> None:
-    assert can_fork()
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
     thread.start()
@@ -157,7 +181,8 @@ def test_can_fork_is_false_while_another_thread_runs() -> None:
     finally:
         release.set()
         thread.join()
-    assert can_fork()
+    # True again once this is the only thread (another test may have left one running).
+    assert can_fork() is (threading.active_count() == 1)
 
 
 def test_when_fork_fails_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,9 +207,9 @@ def _die_after_two_in_worker(job: int) -> tuple[int, int]:
     return job, os.getpid()
 
 
-def test_results_a_worker_sent_before_it_died_are_kept_and_the_rest_done_here() -> None:
+def test_results_a_worker_sent_before_it_died_are_kept_and_the_rest_done_here(forked: list[int]) -> None:
     results = fork_map(_die_after_two_in_worker, list(range(30)), 2)
     assert [job for job, _ in results] == list(range(30))
     from_worker = [job for job, pid in results if pid != PARENT]
     assert len(from_worker) == 2
-    assert _no_children_left()
+    assert _all_reaped(forked)
