@@ -30,9 +30,10 @@ _J = TypeVar("_J")
 _R = TypeVar("_R")
 
 _TOKEN = struct.Struct("<I")
-# A pipe holds 64 KiB on Linux; the whole queue is written before the workers start, so it
-# holds at most this many tokens (a token stands for a run of consecutive jobs when there are more).
-_MAX_TOKENS = 65536 // _TOKEN.size
+# The whole queue is written before the workers start, with nobody reading yet, so it must fit in
+# a pipe's buffer: 64 KiB on Linux, 16 KiB on macOS. A token stands for a run of consecutive jobs
+# when there are more jobs than this.
+_MAX_TOKENS = 16384 // _TOKEN.size
 _LENGTH = struct.Struct("<I")
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
