@@ -28,8 +28,8 @@ import itertools
 import re
 import weakref
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError
-from typing import Any, ClassVar, NamedTuple, NoReturn, dataclass_transform
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from dsquality.analysis.facts import NameKind, dotted_name
 from dsquality.analysis.ml_knowledge import (
@@ -89,9 +89,7 @@ class LeakKind(enum.Enum):
 # inlined at a call: its events come after the call's arguments, before the next statement.
 Order = tuple[int, ...]
 
-# The records below are created for every import of this module (on every `dsq lint`), so they are
-# of the kinds cheap to create: named tuples, plain slotted classes. A frozen slotted dataclass
-# costs about 0.3 ms to create, for the code of its methods that ``dataclasses`` generates.
+# Plain records are named tuples: cheaper to create at import than dataclasses (see README, Development).
 
 
 class Leak(NamedTuple):
@@ -126,35 +124,19 @@ class Derived(NamedTuple):
     column_offset: int
 
 
+@dataclass(eq=False, slots=True)
 class Estimator:
     """One estimator object, created by calling a known class; mutable as ``fit`` changes it.
 
     Equal only to itself (an object, not a value): its ``id`` stands for it in sets and keys.
     """
 
-    __slots__ = ("cell", "class_name", "kind", "line", "prefit", "var")
-
-    def __init__(  # noqa: PLR0917 - the fields, as a dataclass takes them
-        self,
-        class_name: str,
-        kind: Kind,
-        cell: int,
-        line: int,
-        var: str | None = None,  # the first name it was bound to
-        prefit: Leak | None = None,  # set by a fit on unsplit rows (stateful transformers)
-    ) -> None:
-        self.class_name = class_name
-        self.kind = kind
-        self.cell = cell
-        self.line = line
-        self.var = var
-        self.prefit = prefit
-
-    def __repr__(self) -> str:
-        return (
-            f"Estimator(class_name={self.class_name!r}, kind={self.kind!r}, cell={self.cell!r}, line={self.line!r}, "
-            f"var={self.var!r}, prefit={self.prefit!r})"
-        )
+    class_name: str
+    kind: Kind
+    cell: int
+    line: int
+    var: str | None = None  # the first name it was bound to
+    prefit: Leak | None = None  # set by a fit on unsplit rows (stateful transformers)
 
     @property
     def label(self) -> str:
@@ -163,126 +145,25 @@ class Estimator:
 
 
 _NO_LABELS: frozenset[Label] = frozenset()
-
-
-@dataclass_transform(frozen_default=True)  # for type checkers: the fields are read-only
-class _Frozen:
-    """A frozen dataclass's semantics for a plain slotted class.
-
-    Immutable (``__init__`` sets each field with ``object.__setattr__``), shown, compared and hashed
-    by its ``_fields``, equal only to an object of its own class.
-    """
-
-    __slots__ = ()
-    _fields: ClassVar[tuple[str, ...]] = ()
-
-    def _set(self, *values: object) -> None:
-        """Set the fields to ``values``, in the order of ``_fields`` (for ``__init__``)."""
-        for name, value in zip(self._fields, values, strict=True):
-            object.__setattr__(self, name, value)
-
-    def _values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self._fields)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(other, _Frozen):
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
-        return f"{type(self).__name__}({fields})"
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-
 _KEEP: Any = object()  # a field not given to :meth:`Value.replace`
 
 
-class Value(_Frozen):
-    """What the analysis knows about the value of an expression.
+@dataclass(frozen=True, slots=True)
+class Value:
+    """What the analysis knows about the value of an expression."""
 
-    Immutable, and equal to a value with equal fields, as a frozen dataclass (a plain class is
-    cheaper to create at import); :meth:`replace` does what :func:`dataclasses.replace` did.
-    """
-
-    __slots__ = (
-        "aggregate",
-        "columns",
-        "derived",
-        "estimator",
-        "index",
-        "labels",
-        "leaks",
-        "members",
-        "parts",
-        "predicted_by",
-        "predicted_on",
-        "scores",
-    )
-    _fields: ClassVar[tuple[str, ...]] = (
-        "labels",
-        "leaks",
-        "estimator",
-        "predicted_by",
-        "predicted_on",
-        "scores",
-        "aggregate",
-        "columns",
-        "derived",
-        "parts",
-        "index",
-        "members",
-    )
-
-    labels: frozenset[Label]
-    leaks: frozenset[Leak]
-    estimator: Estimator | None
-    predicted_by: frozenset[int]  # ids of estimators whose predictions these are
-    predicted_on: frozenset[tuple[str, int]]  # the rows those predictions were made on
-    scores: frozenset[Score]
-    aggregate: Leak | None  # a column statistic of unsplit rows
-    columns: frozenset[str]  # columns read (``df["y"]``)
-    derived: frozenset[Derived] | None  # None: columns selected in an unknown way
-    parts: tuple[Value, Value] | None  # the train and test parts of a split's result
-    index: bool  # fold indices (``train_idx``), which label the rows they select
-    members: tuple[tuple[str, Value], ...]  # a dict literal's values by constant key
-
-    def __init__(  # noqa: PLR0917 - the fields, as a dataclass takes them
-        self,
-        labels: frozenset[Label] = _NO_LABELS,
-        leaks: frozenset[Leak] = frozenset(),
-        estimator: Estimator | None = None,
-        predicted_by: frozenset[int] = frozenset(),
-        predicted_on: frozenset[tuple[str, int]] = frozenset(),
-        scores: frozenset[Score] = frozenset(),
-        aggregate: Leak | None = None,
-        columns: frozenset[str] = frozenset(),
-        derived: frozenset[Derived] | None = frozenset(),
-        parts: tuple[Value, Value] | None = None,
-        index: bool = False,  # noqa: FBT001, FBT002
-        members: tuple[tuple[str, Value], ...] = (),
-    ) -> None:
-        set_field = object.__setattr__  # not ``self._set``: the walk makes many values, this is faster
-        set_field(self, "labels", labels)
-        set_field(self, "leaks", leaks)
-        set_field(self, "estimator", estimator)
-        set_field(self, "predicted_by", predicted_by)
-        set_field(self, "predicted_on", predicted_on)
-        set_field(self, "scores", scores)
-        set_field(self, "aggregate", aggregate)
-        set_field(self, "columns", columns)
-        set_field(self, "derived", derived)
-        set_field(self, "parts", parts)
-        set_field(self, "index", index)
-        set_field(self, "members", members)
+    labels: frozenset[Label] = _NO_LABELS
+    leaks: frozenset[Leak] = frozenset()
+    estimator: Estimator | None = None
+    predicted_by: frozenset[int] = frozenset()  # ids of estimators whose predictions these are
+    predicted_on: frozenset[tuple[str, int]] = frozenset()  # the rows those predictions were made on
+    scores: frozenset[Score] = frozenset()
+    aggregate: Leak | None = None  # a column statistic of unsplit rows
+    columns: frozenset[str] = frozenset()  # columns read (``df["y"]``)
+    derived: frozenset[Derived] | None = frozenset()  # None: columns selected in an unknown way
+    parts: tuple[Value, Value] | None = None  # the train and test parts of a split's result
+    index: bool = False  # fold indices (``train_idx``), which label the rows they select
+    members: tuple[tuple[str, Value], ...] = ()  # a dict literal's values by constant key
 
     def replace(
         self,
@@ -300,7 +181,7 @@ class Value(_Frozen):
         index: bool = _KEEP,
         members: tuple[tuple[str, Value], ...] = _KEEP,
     ) -> Value:
-        """This value with the fields given changed."""
+        """This value with the fields given changed: :func:`dataclasses.replace`, typed and cheaper on the walk."""
         return Value(
             self.labels if labels is _KEEP else labels,
             self.leaks if leaks is _KEEP else leaks,
@@ -320,7 +201,7 @@ class Value(_Frozen):
     def empty(self) -> bool:
         """True when nothing is known: plain data or a plain object."""
         # ``self == _EMPTY`` spelled out field by field, cheapest and most often non-default first:
-        # ``__eq__`` builds two 12-tuples, on each of the many calls of the walk.
+        # the dataclass ``__eq__`` builds two 12-tuples on each of the many calls of the walk.
         return self is _EMPTY or (
             not self.labels
             and not self.leaks
@@ -365,43 +246,27 @@ class Value(_Frozen):
 _EMPTY = Value()
 
 
-class Event(_Frozen):
-    """Something a statement does, at a place of the notebook.
-
-    Events are immutable and equal when of one class with equal fields, as frozen dataclasses are
-    (plain classes are cheaper to create at import).
-    """
-
-    __slots__ = ("cell", "column", "line", "order")
-    _fields: ClassVar[tuple[str, ...]] = ("cell", "line", "column", "order")
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something a statement does, at a place of the notebook."""
 
     cell: int
     line: int
     column: int
     order: Order
 
-    def __init__(self, cell: int, line: int, column: int, order: Order) -> None:
-        self._set(cell, line, column, order)
 
-
+@dataclass(frozen=True, slots=True)
 class Split(Event):
     """Rows split by ``train_test_split`` or a row cut; ``data`` is what was split."""
-
-    __slots__ = ("data", "what")
-    _fields = (*Event._fields, "what", "data")
 
     what: str
     data: Value
 
-    def __init__(self, cell: int, line: int, column: int, order: Order, what: str, data: Value) -> None:  # noqa: PLR0917
-        self._set(cell, line, column, order, what, data)
 
-
+@dataclass(frozen=True, slots=True)
 class Fit(Event):
     """``estimator.fit(...)``, ``fit_transform``, ``partial_fit`` or ``fit_resample``."""
-
-    __slots__ = ("estimator", "fitted_on", "method", "validated", "x", "x_key", "x_name", "y")
-    _fields = (*Event._fields, "estimator", "method", "x", "y", "fitted_on", "x_name", "x_key", "validated")
 
     estimator: Estimator
     method: str
@@ -410,130 +275,55 @@ class Fit(Event):
     fitted_on: Value  # the union of every value given: positional, keyword, ``eval_set=``
     x_name: str | None  # the name given as X, when a plain name (with its binding number)
     x_key: tuple[str, int] | None
-    validated: bool  # rows held out for validation: ``validation_split=``, ``eval_set=``…
-
-    def __init__(  # noqa: PLR0917
-        self,
-        cell: int,
-        line: int,
-        column: int,
-        order: Order,
-        estimator: Estimator,
-        method: str,
-        x: Value,
-        y: Value,
-        fitted_on: Value,
-        x_name: str | None,
-        x_key: tuple[str, int] | None,
-        validated: bool = False,  # noqa: FBT001, FBT002
-    ) -> None:
-        self._set(cell, line, column, order, estimator, method, x, y, fitted_on, x_name, x_key, validated)
+    validated: bool = False  # rows held out for validation: ``validation_split=``, ``eval_set=``…
 
 
+@dataclass(frozen=True, slots=True)
 class Use(Event):
     """A fitted estimator applied to rows: ``predict``, ``score``, ``transform``."""
-
-    __slots__ = ("data", "estimator", "method", "x_key")
-    _fields = (*Event._fields, "estimator", "method", "data", "x_key")
 
     estimator: Estimator
     method: str
     data: Value
     x_key: tuple[str, int] | None
 
-    def __init__(  # noqa: PLR0917
-        self,
-        cell: int,
-        line: int,
-        column: int,
-        order: Order,
-        estimator: Estimator,
-        method: str,
-        data: Value,
-        x_key: tuple[str, int] | None,
-    ) -> None:
-        self._set(cell, line, column, order, estimator, method, data, x_key)
 
-
+@dataclass(frozen=True, slots=True)
 class Metric(Event):
     """A metric function called on true and predicted values: ``accuracy_score(y_test, pred)``."""
-
-    __slots__ = ("data", "what", "x_keys")
-    _fields = (*Event._fields, "what", "data", "x_keys")
 
     what: str
     data: Value
     x_keys: frozenset[tuple[str, int]]  # the rows the predictions were made on, when known
 
-    def __init__(  # noqa: PLR0917
-        self,
-        cell: int,
-        line: int,
-        column: int,
-        order: Order,
-        what: str,
-        data: Value,
-        x_keys: frozenset[tuple[str, int]],
-    ) -> None:
-        self._set(cell, line, column, order, what, data, x_keys)
 
-
+@dataclass(frozen=True, slots=True)
 class CrossValidation(Event):
     """A cross-validation: ``cross_val_score(est, X, y)``, ``search.fit(X, y)``, ``kf.split(X)``."""
-
-    __slots__ = ("data", "what")
-    _fields = (*Event._fields, "what", "data")
 
     what: str
     data: Value
 
-    def __init__(self, cell: int, line: int, column: int, order: Order, what: str, data: Value) -> None:  # noqa: PLR0917
-        self._set(cell, line, column, order, what, data)
 
-
+@dataclass(frozen=True, slots=True)
 class Selection(Event):
     """Test scores fed into a choice of the best: ``max(scores)``, ``if score > best``, ``best_k = …``."""
-
-    __slots__ = ("how", "scores")
-    _fields = (*Event._fields, "how", "scores")
 
     how: str
     scores: frozenset[Score]
 
-    def __init__(self, cell: int, line: int, column: int, order: Order, how: str, scores: frozenset[Score]) -> None:  # noqa: PLR0917
-        self._set(cell, line, column, order, how, scores)
 
-
+@dataclass(slots=True)
 class Dataflow:
     """The events of one notebook, in document order."""
 
-    __slots__ = ("cross_validations", "estimators", "fits", "metrics", "selections", "splits", "uses")
-    __hash__ = None  # type: ignore[assignment] # mutable, compared by value: as a dataclass
-
-    def __init__(self) -> None:
-        self.splits: list[Split] = []
-        self.fits: list[Fit] = []
-        self.uses: list[Use] = []
-        self.metrics: list[Metric] = []
-        self.cross_validations: list[CrossValidation] = []
-        self.selections: list[Selection] = []
-        self.estimators: dict[int, Estimator] = {}
-
-    def _values(self) -> tuple[object, ...]:
-        return (
-            self.splits,
-            self.fits,
-            self.uses,
-            self.metrics,
-            self.cross_validations,
-            self.selections,
-            self.estimators,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(other, Dataflow):
-            return NotImplemented
-        return self._values() == other._values()
+    splits: list[Split] = field(default_factory=list)
+    fits: list[Fit] = field(default_factory=list)
+    uses: list[Use] = field(default_factory=list)
+    metrics: list[Metric] = field(default_factory=list)
+    cross_validations: list[CrossValidation] = field(default_factory=list)
+    selections: list[Selection] = field(default_factory=list)
+    estimators: dict[int, Estimator] = field(default_factory=dict)
 
     @property
     def has_held_out_data(self) -> bool:

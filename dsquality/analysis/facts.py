@@ -39,8 +39,7 @@ class NameEvent:
     deferred: bool = False  # inside a function body: happens when the function runs
 
 
-# Records that ``maker`` does not make are named tuples or plain slotted classes: every ``dsq lint``
-# imports this module, and a frozen dataclass costs about 0.3 ms to create (a named tuple 0.05 ms).
+# Plain records that ``maker`` does not make are named tuples: cheaper to create at import.
 class ImportFact(NamedTuple):
     """``import a.b as c`` or ``from a import b``: the module, what it binds, where."""
 
@@ -84,32 +83,15 @@ class DefinitionFact(NamedTuple):
     parent: str | None = None
 
 
+@dataclass(slots=True)
 class CellFacts:
-    """Facts about one cell, in source order; equal to another with equal lists."""
+    """Facts about one cell, in source order."""
 
-    __slots__ = ("calls", "definitions", "imports", "names", "strings")
-    __hash__ = None  # type: ignore[assignment] # mutable
-
-    def __init__(self) -> None:
-        self.names: list[NameEvent] = []
-        self.imports: list[ImportFact] = []
-        self.calls: list[CallFact] = []
-        self.strings: list[StringFact] = []
-        self.definitions: list[DefinitionFact] = []
-
-    def _values(self) -> tuple[list[Any], ...]:
-        return (self.names, self.imports, self.calls, self.strings, self.definitions)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__ or not isinstance(other, CellFacts):
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __repr__(self) -> str:
-        return (
-            f"CellFacts(names={self.names!r}, imports={self.imports!r}, calls={self.calls!r}, "
-            f"strings={self.strings!r}, definitions={self.definitions!r})"
-        )
+    names: list[NameEvent] = field(default_factory=list)
+    imports: list[ImportFact] = field(default_factory=list)
+    calls: list[CallFact] = field(default_factory=list)
+    strings: list[StringFact] = field(default_factory=list)
+    definitions: list[DefinitionFact] = field(default_factory=list)
 
 
 # One of each for every name, call and string of every cell: made at half the dataclass's cost.

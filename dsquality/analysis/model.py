@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from dataclasses import FrozenInstanceError, dataclass
+from dataclasses import dataclass
 from functools import cached_property
-from typing import NoReturn, TypeVar, dataclass_transform
 
 from dsquality.analysis.facts import CellFacts, collect
 from dsquality.analysis.ipython import (
@@ -73,38 +72,12 @@ class CodeCell:
         return self.parsed.python.code is not None
 
 
-_T = TypeVar("_T")
-
-
-@dataclass_transform(frozen_default=True, eq_default=False)
-def _read_only(cls: type[_T]) -> type[_T]:
-    """Tells type checkers that the class's fields are read-only (the class makes sure at run time)."""
-    return cls
-
-
-@_read_only
+@dataclass(frozen=True, eq=False)
 class NotebookModel:
-    """The code model rules work on: the notebook and its code cells, in order.
-
-    Immutable, and equal only to itself (as a frozen dataclass with ``eq=False``; a plain class is
-    cheaper to create at import).
-    """
+    """The code model rules work on: the notebook and its code cells, in order."""
 
     notebook: Notebook
     code_cells: tuple[CodeCell, ...]
-
-    def __init__(self, notebook: Notebook, code_cells: tuple[CodeCell, ...]) -> None:
-        object.__setattr__(self, "notebook", notebook)
-        object.__setattr__(self, "code_cells", code_cells)
-
-    def __repr__(self) -> str:
-        return f"NotebookModel(notebook={self.notebook!r}, code_cells={self.code_cells!r})"
-
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     @cached_property
     def by_index(self) -> dict[int, CodeCell]:
