@@ -14,7 +14,7 @@ from typing import Any
 
 from dsquality.errors import NotebookFormatError
 
-__all__ = ["upgrade_v3", "upgrade_v3_directly", "upgrade_v3_with_nbformat", "v3_problem"]
+__all__ = ["short_repr", "upgrade_v3", "upgrade_v3_directly", "upgrade_v3_with_nbformat", "v3_problem"]
 
 
 def upgrade_v3(
@@ -66,7 +66,7 @@ def _exception_text(exc: Exception) -> str:
 _V3_CELL_TYPES = frozenset({"code", "markdown", "raw", "heading", "html"})
 
 
-def _short(value: object) -> str:
+def short_repr(value: object) -> str:
     """``repr(value)``, cut to a length that fits in a message."""
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."  # noqa: PLR2004
@@ -85,9 +85,9 @@ def v3_problem(data: dict[str, Any]) -> tuple[str, int | None] | None:
     """
     version, minor = data.get("nbformat", 3), data.get("nbformat_minor", 0)
     if type(version) is not int or version != 3:  # noqa: PLR2004
-        return f"'nbformat' is {_short(version)}, not 3", None
+        return f"'nbformat' is {short_repr(version)}, not 3", None
     if type(minor) is not int or minor != 0:
-        return f"'nbformat_minor' is {_short(minor)}: nbformat reads only nbformat 3.0", None
+        return f"'nbformat_minor' is {short_repr(minor)}: nbformat reads only nbformat 3.0", None
     if not isinstance(data.get("metadata"), dict):
         return "'metadata' is missing or not an object", None
     worksheets = data.get("worksheets")
@@ -110,13 +110,13 @@ def _v3_cell_problem(cell: object) -> str | None:
         return "a cell is not a JSON object"
     kind = cell.get("cell_type")
     if not isinstance(kind, str) or kind not in _V3_CELL_TYPES:
-        return f"unknown cell_type {_short(kind)}"
+        return f"unknown cell_type {short_repr(kind)}"
     if kind != "code":
         if not _is_text(cell.get("source", "")):
             return "'source' is neither a string nor a list of strings"
         level = cell.get("level", 1)
         if kind == "heading" and (type(level) is not int or not 1 <= level <= 6):  # noqa: PLR2004 - h1 to h6
-            return f"heading level {_short(level)} is not a number from 1 to 6"
+            return f"heading level {short_repr(level)} is not a number from 1 to 6"
         return None
     if not _is_text(cell.get("input", "")):
         return "'input' is neither a string nor a list of strings"

@@ -28,7 +28,7 @@ from typing import Any
 from dsquality.atomic import atomic_write_bytes
 from dsquality.errors import NotebookFormatError
 from dsquality.fastnew import maker
-from dsquality.nbformat3 import upgrade_v3
+from dsquality.nbformat3 import short_repr, upgrade_v3
 
 __all__ = ["Cell", "Notebook", "dump_notebook", "parse_notebook", "read_notebook", "source_text", "write_notebook"]
 
@@ -201,8 +201,7 @@ def _notebook_from_dict(
     elif version == 4:  # noqa: PLR2004
         original = 4
     else:
-        shown = repr(version) if len(repr(version)) <= 40 else repr(version)[:37] + "..."  # noqa: PLR2004
-        raise NotebookFormatError(path, f"unsupported nbformat version {shown} (dsquality reads 3 and 4)")
+        raise NotebookFormatError(path, f"unsupported nbformat version {short_repr(version)} (dsquality reads 3 and 4)")
     cells_data = data.get("cells")
     if not isinstance(cells_data, list):
         raise NotebookFormatError(path, "'cells' is missing or not a list")
