@@ -250,10 +250,10 @@ def check_paths(paths: Sequence[Path], config: Config, settings: CheckSettings |
     """
     settings = settings or CheckSettings()
     started = time.perf_counter()
-    from dsquality.lint.engine import LintSettings, display_path, lint_paths  # noqa: PLC0415 - the rule registry is not small
+    from dsquality.lint.engine import LintSettings, display_paths, lint_paths  # noqa: PLC0415 - the rule registry is not small
 
     cwd = Path.cwd().resolve()
-    files = [display_path(path, cwd) for path in find_notebooks(paths, config)]
+    files = display_paths(find_notebooks(paths, config), cwd)
     lint_settings = LintSettings(
         ruff=settings.ruff,
         mypy=settings.mypy,

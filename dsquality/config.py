@@ -62,10 +62,13 @@ class Config:
     keep_output_tag: str = "keep-output"
     keep_metadata: tuple[str, ...] = ()
 
-    def relative(self, path: Path) -> str:
-        """``path`` relative to the project root, POSIX style (for globs and reports)."""
+    def relative(self, path: Path, *, resolved: Path | None = None) -> str:
+        """``path`` relative to the project root, POSIX style (for globs and reports).
+
+        ``resolved`` is ``path.resolve()`` when the caller already has it.
+        """
         try:
-            return path.resolve().relative_to(_resolved(self.root)).as_posix()
+            return (resolved or path.resolve()).relative_to(_resolved(self.root)).as_posix()
         except ValueError:
             return path.as_posix()
 
@@ -76,12 +79,15 @@ class Config:
         relative = self.relative(path)
         return any(matches_glob(relative, pattern) for pattern in self.runnable)
 
-    def is_excluded(self, path: Path) -> bool:
-        """Whether an ``exclude`` glob or a default excluded folder matches ``path``."""
-        relative = self.relative(path)
+    def is_excluded(self, path: Path, *, resolved: Path | None = None) -> bool:
+        """Whether an ``exclude`` glob or a default excluded folder matches ``path``.
+
+        ``resolved`` is ``path.resolve()`` when the caller already has it.
+        """
+        relative = self.relative(path, resolved=resolved)
         if any(part in self.exclude for part in relative.split("/")):
             return True
-        return any(matches_glob(relative, pattern) for pattern in self.exclude if _is_glob(pattern))
+        return any(matches_glob(relative, pattern) for pattern in _globs(self.exclude))
 
     def ignored_codes(self, path: Path) -> tuple[str, ...]:
         """Codes ignored for ``path``: ``ignore`` plus matching ``per-file-ignores``."""
@@ -128,6 +134,12 @@ def matches_glob(relative: str, pattern: str) -> bool:
 def _is_glob(pattern: str) -> bool:
     """Whether ``pattern`` can match more than the folder or file name it spells (then a part test decides)."""
     return "/" in pattern or any(char in pattern for char in "*?[")
+
+
+@functools.lru_cache(maxsize=16)
+def _globs(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The patterns that :func:`_is_glob` (asked for every notebook found, so remembered)."""
+    return tuple(pattern for pattern in patterns if _is_glob(pattern))
 
 
 @functools.lru_cache(maxsize=16)

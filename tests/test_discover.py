@@ -71,3 +71,44 @@ def test_subdirectory_of_a_work_tree_honours_gitignore_and_git_is_not_started_ou
     assert find_notebooks([repo / "sub"], Config(root=repo)) == [repo / "sub" / "a.ipynb"]
     monkeypatch.setenv("GIT_DIR", str(repo / ".git"))  # git finds the repository from the environment
     assert discover._maybe_in_work_tree(outside)
+
+
+def test_folder_resolver_agrees_with_path_resolve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "a.ipynb").write_text("{}")
+    (real / "sub" / "b.ipynb").write_text("{}")
+    (tmp_path / "linked_folder").symlink_to(real)  # a folder reached through a link
+    (real / "link.ipynb").symlink_to(real / "sub" / "b.ipynb")  # a file that is a link
+    (real / "dangling.ipynb").symlink_to(tmp_path / "missing.ipynb")
+    monkeypatch.chdir(tmp_path)
+    paths = [
+        real / "a.ipynb",
+        real / "sub" / "b.ipynb",
+        tmp_path / "linked_folder" / "a.ipynb",
+        tmp_path / "linked_folder" / "sub" / "b.ipynb",
+        real / "link.ipynb",
+        real / "dangling.ipynb",
+        real / "not-there.ipynb",
+        Path("real/sub/../a.ipynb"),
+        Path("linked_folder/sub/.."),
+        Path("real/a.ipynb"),
+        Path(),
+    ]
+    resolve = discover.FolderResolver()
+    for path in paths * 2:  # the second round answers from remembered folders
+        assert resolve(path) == path.resolve(), path
+    assert resolve(real / "link.ipynb") == real / "sub" / "b.ipynb"
+    assert resolve(tmp_path / "linked_folder" / "a.ipynb") == real / "a.ipynb"
+
+
+def test_excludes_apply_to_the_resolved_path_of_a_linked_folder(tmp_path: Path) -> None:
+    # The project links in a folder that lives in an excluded one: excluded, as Path.resolve would say.
+    (tmp_path / "build" / "nb").mkdir(parents=True)
+    (tmp_path / "build" / "nb" / "x.ipynb").write_text("{}")
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "y.ipynb").write_text("{}")
+    (tmp_path / "kept" / "alias").symlink_to(tmp_path / "build" / "nb")
+    (tmp_path / "kept" / "z.ipynb").symlink_to(tmp_path / "build" / "nb" / "x.ipynb")
+    found = find_notebooks([tmp_path / "kept"], Config(root=tmp_path, exclude=("build",)))
+    assert found == [tmp_path / "kept" / "y.ipynb"]

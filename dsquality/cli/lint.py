@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import time
 from collections.abc import Callable
@@ -47,12 +48,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Lint, print the report, and return 1 when there are findings."""
-    from dsquality.atomic import atomic_write_text  # noqa: PLC0415 - keeps `dsq --help` fast
-    from dsquality.config import load_config  # noqa: PLC0415
-    from dsquality.lint.engine import LintSettings, lint_paths  # noqa: PLC0415
-    from dsquality.lint.registry import rule_infos  # noqa: PLC0415
-    from dsquality.lint.selection import Selection  # noqa: PLC0415
-    from dsquality.report import FORMATTERS  # noqa: PLC0415
+    # The rules' modules make tens of thousands of objects that live as long as the process: the
+    # collector would walk them during the import and at every later full collection.
+    gc.disable()
+    try:
+        from dsquality.atomic import atomic_write_text  # noqa: PLC0415 - keeps `dsq --help` fast
+        from dsquality.config import load_config  # noqa: PLC0415
+        from dsquality.lint.engine import LintSettings, lint_paths  # noqa: PLC0415
+        from dsquality.lint.registry import rule_infos  # noqa: PLC0415
+        from dsquality.lint.selection import Selection  # noqa: PLC0415
+        from dsquality.report import FORMATTERS  # noqa: PLC0415
+    finally:
+        gc.freeze()
+        gc.enable()
 
     paths: list[Path] = args.paths
     config = load_config(paths[0] if paths else None)

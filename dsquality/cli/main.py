@@ -41,8 +41,8 @@ COMMANDS: dict[str, Command] = {
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """Build the ``dsq`` parser with one sub-parser per registered subcommand.
 
-    With ``only``, only that subcommand's arguments are declared (the others are listed, with their
-    help): declaring every option of every command costs more than a small lint run's discovery.
+    With ``only``, only that subcommand is declared: ``only`` is the command ``argv`` names, and
+    declaring every command costs more than a small lint run's discovery.
     """
     parser = argparse.ArgumentParser(
         prog="dsq",
@@ -52,9 +52,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (repeat for debug output)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name, command in COMMANDS.items():
-        sub = subparsers.add_parser(name, help=command.HELP, description=command.HELP)
         if only is None or name == only:
-            command.add_arguments(sub)
+            command.add_arguments(subparsers.add_parser(name, help=command.HELP, description=command.HELP))
     return parser
 
 

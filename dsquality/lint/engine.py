@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from dsquality.analysis.model import build_model
 from dsquality.config import Config
-from dsquality.discover import find_notebooks
+from dsquality.discover import FolderResolver, find_notebooks
 from dsquality.errors import NotebookFormatError
 from dsquality.lint.diagnostic import Diagnostic, LintReport
 from dsquality.lint.parallel import can_fork, fork_map
@@ -35,7 +35,7 @@ from dsquality.notebook import Notebook, dump_notebook, read_notebook, write_not
 if TYPE_CHECKING:
     from dsquality.lint.cache import LintCache
 
-__all__ = ["LintSettings", "display_path", "lint_notebook", "lint_paths"]
+__all__ = ["LintSettings", "display_path", "display_paths", "lint_notebook", "lint_paths"]
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class LintSettings:
 def lint_paths(paths: Sequence[Path], config: Config, settings: LintSettings) -> LintReport:
     """Lint every notebook under ``paths`` and return the findings, sorted."""
     cwd = Path.cwd().resolve()
-    files = [display_path(path, cwd) for path in find_notebooks(paths, config)]
+    files = display_paths(find_notebooks(paths, config), cwd)
     selection = _merge_selection(config, settings.selection)
     rules = selection.enabled_rules(RULES)
     declared = _declared_dependencies(config, rules)
@@ -398,9 +398,18 @@ def _declared_dependencies(config: Config, rules: Sequence[Rule]) -> frozenset[s
     return declared
 
 
-def display_path(path: Path, cwd: Path) -> Path:
-    """Paths relative to the working directory (``cwd``, resolved) when below it, as users typed them."""
+def display_path(path: Path, cwd: Path, resolve: Callable[[Path], Path] = Path.resolve) -> Path:
+    """Paths relative to the working directory (``cwd``, resolved) when below it, as users typed them.
+
+    ``resolve`` is ``Path.resolve`` or, for many paths, a :class:`~dsquality.discover.FolderResolver`.
+    """
     try:
-        return path.resolve().relative_to(cwd)
+        return resolve(path).relative_to(cwd)
     except ValueError:
         return path
+
+
+def display_paths(paths: Iterable[Path], cwd: Path) -> list[Path]:
+    """:func:`display_path` of each path."""
+    resolve = FolderResolver()
+    return [display_path(path, cwd, resolve) for path in paths]

@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -106,13 +105,17 @@ def format_json(report: LintReport, rules: Mapping[str, RuleInfo]) -> str:
         "files_fixed": report.fixed,
         "summary": _summary(report),
     }
-    # One finding per line: grep- and diff-friendly, and json's C encoder does the work (an
-    # ``indent`` makes json fall back to its pure-Python encoder, the slowest part of a large report).
-    encode, paths = _ENCODER.encode, dict[Path, str]()  # a notebook's findings share its path: convert it once
-    findings = ",\n    ".join(
-        encode(_diagnostic_object(diagnostic, rules, paths.get(diagnostic.path) or _posix(paths, diagnostic.path)))
-        for diagnostic in sorted(report.diagnostics, key=Diagnostic.sort_key)
-    )
+    # One finding per line: grep- and diff-friendly, and json's C encoder does the work in one call
+    # (an ``indent`` makes json fall back to its pure-Python encoder, the slowest part of a large
+    # report). Each object starts with its "path" key, and an unescaped quote occurs only where a
+    # string starts or ends, so '}, {"path": ' is exactly the boundary between two findings.
+    paths = dict[Path, str]()  # a notebook's findings share its path: convert it once
+    findings = _ENCODER.encode(
+        [
+            _diagnostic_object(diagnostic, rules, paths.get(diagnostic.path) or _posix(paths, diagnostic.path))
+            for diagnostic in sorted(report.diagnostics, key=Diagnostic.sort_key)
+        ]
+    )[1:-1].replace('}, {"path": ', '},\n    {"path": ')
     head_text = json.dumps(head, indent=2)[:-2]  # without the closing "\n}"
     body = f"[\n    {findings}\n  ]" if findings else "[]"
     return f'{head_text},\n  "diagnostics": {body}\n}}\n'
@@ -124,6 +127,8 @@ def json_schema() -> dict[str, Any]:
     Returns:
         The parsed schema, read from the ``lint-report.schema.json`` file shipped in this package.
     """
+    from importlib import resources  # noqa: PLC0415 - only for the schema; imports tempfile and more
+
     text = resources.files("dsquality.report").joinpath(_SCHEMA_RESOURCE).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

@@ -141,6 +141,23 @@ def test_output_is_indented_ascii_ending_in_a_newline(mixed_report: LintReport, 
     assert '"path": "donn\\u00e9es/\\u00e9t\\u00e9,v2:final.ipynb"' in text
 
 
+def test_one_finding_per_line_even_when_a_message_looks_like_a_boundary() -> None:
+    tricky = 'x}, {"path": "y'  # what separates two findings, inside a message and a path
+    findings = tuple(
+        Diagnostic(path=Path(f"{name}.ipynb"), code="DSQ206", name="empty-cell", message=message, cell=1)
+        for name, message in (("a", tricky), (tricky, "m"), ("c", "}, {"))
+    )
+    text = format_json(LintReport(findings, 3), {})
+    lines = text.splitlines()
+    start = lines.index('  "diagnostics": [')
+    assert lines[start + 4] == "  ]"
+    assert [json.loads(line.strip().rstrip(","))["message"] for line in lines[start + 1 : start + 4]] == [
+        tricky,
+        "}, {",
+        "m",
+    ]
+
+
 def test_output_is_deterministic(mixed_report: LintReport, rules: dict[str, RuleInfo]) -> None:
     order = (3, 0, 4, 2, 1)
     shuffled = [mixed_report.diagnostics[index] for index in order]
