@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -253,74 +254,96 @@ _new_cell = maker(Cell)  # Cell(...) for every cell of every notebook read, at h
 # not searching the file for a key it cannot hold halves the scanning.
 _KEYS_V4 = ('"source"',)
 _KEYS_V3 = ('"source"', '"input"')
+_SOURCE_KEY = _KEYS_V4[0]
 _COLON = re.compile(r"\s*:\s*")
-_SOURCE_KEY = '"source"'
 _DECODER = json.JSONDecoder()
 # The decoder's own scanner: ``raw_decode`` without its wrapping (a value and its end, or StopIteration).
 _SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]  # set by __init__
+# Keys are searched for a window at a time; a window without one ends in a run of text without a
+# quote, where no key can start, and one memchr crosses it: base64 images, mostly.
+_WINDOW = 2048
+_RUN = 256  # runs at least this long without a line break are crossed when counting lines
+# The characters valid JSON has outside strings: any other one is inside a string.
+_OUTSIDE_STRINGS = frozenset(" \t\n\r{}[],:0123456789+-.eEtrufalsn")
+# A \\u escape of a letter of "source" (s, u, r: 0x7X; o, c, e: 0x6X). Without one a key that is
+# "source" is written "source". A key is at most 38 characters long (6 escapes and 2 quotes), so
+# it can only end a run without quotes: runs but for their last characters are not searched.
+_LETTER_ESCAPE = re.compile(r"\\u00[67]")
+_KEY_ROOM = 40
 
 
 class _LineMapper:
-    """Finds the file line of each source line of a cell, locating cells only as far as asked.
+    """Finds the file line of each source line of a cell.
 
-    Scans the raw text for each cell's ``"source"`` (``"input"`` for nbformat-3 code cells) in
-    order, and accepts a match only if it decodes to that cell's source, so a metadata key of the
-    same name cannot mislead it. Lines are counted only for the cells asked for.
+    The answers are those of one search: for each cell in turn, the first ``"source"`` key (for
+    nbformat-3 code cells, ``"input"``) after the previous cell's source value whose value decodes
+    to the cell's source, so that a metadata key of the same name cannot mislead it.
+
+    One scan finds every key, crossing long runs without a quote (images) with memchr. When the
+    keys are provably the cells' own (see ``_keys_are_the_cells``), cell k's key is the k-th key and
+    only the cells asked for are decoded; else cells are searched for in turn, decoding each
+    candidate. Lines are counted only for the cells asked for, crossing runs without line breaks.
     """
 
     __slots__ = (
+        "_aligned",
         "_cells",
+        "_data",
+        "_hits",
         "_keys",
-        "_line",
-        "_line_offset",
         "_located",
+        "_marks",
         "_next",
-        "_next_key",
         "_position",
+        "_runs",
         "_text",
+        "_trusted",
         "_v3",
     )
 
     def __init__(self, notebook: Notebook) -> None:
         text = notebook._text  # noqa: SLF001 - the same module
+        # The text json.loads parsed is valid JSON, which ``_keys_are_the_cells`` and
+        # ``_no_line_break`` rely on, and ``data`` is its parse.
+        self._trusted = text is not None
         self._text = text if text is not None else notebook.raw.decode("utf-8-sig", errors="replace")
         self._cells = notebook.cells
+        self._data = notebook.data.get("cells")
         self._v3 = notebook.original_nbformat == 3  # noqa: PLR2004
+        self._keys = _KEYS_V3 if self._v3 else _KEYS_V4
         self._next = 0  # index into cells of the next cell to locate
         self._position = 0  # where the search for the next cell's key starts
-        # Per key: where the last search started, and the offset it found (-1: none after it).
-        self._keys = _KEYS_V3 if self._v3 else _KEYS_V4
-        self._next_key = [(len(self._text) + 1, -1)] * len(self._keys)
-        self._line, self._line_offset = 1, 0  # the line at an offset, to count line breaks from
-        # 1-based cell index -> the line and offset where its source value starts, where it ends,
-        # the value, the separator nbformat 3 joins its elements with, and whether it is the
-        # source (not a v3 heading's).
-        self._located: dict[int, tuple[int, int, int, str | list[str], str, bool]] = {}
+        self._hits: dict[str, list[int]] = {}  # key -> every offset where it occurs
+        self._runs: list[tuple[int, int]] | None = None  # runs without a quote or a line break
+        # Offsets whose line is known, and for each the line and the first run not behind it.
+        self._marks: tuple[list[int], list[tuple[int, int]]] = ([0], [(1, 0)])
+        # 1-based cell index -> where its source value starts and ends, the value, the separator
+        # nbformat 3 joins its elements with, and whether it is the source (not a v3 heading's).
+        self._located: dict[int, tuple[int, int, str | list[str], str, bool]] = {}
+        self._aligned: bool | None = None  # whether cell k's key is the k-th (None: not known yet)
 
     def lines(self, cell: int) -> tuple[int, ...]:
         """The file line of each source line of ``cell`` (1-based); ``()`` when it is not found."""
-        cells, text = self._cells, self._text
-        if not self._v3:
-            self._locate_v4(min(cell, len(cells)))
-        while self._next < min(cell, len(cells)):
-            current = cells[self._next]
-            self._next += 1
-            heading = self._v3 and current.cell_type == "markdown"
-            quote, length = self._key(self._position)
-            while quote >= 0:
-                colon = _COLON.match(text, quote + length)
-                if colon is not None:
-                    located = self._match(colon.end(), current.source, heading=heading)
-                    if located is not None:
-                        self._located[current.index] = (self._line_of(located[0]), *located)
-                        # No key can start inside a list of strings or a string: search on after it.
-                        self._position = located[1]
-                        break
-                quote, length = self._key(quote + 1)
+        cells = self._cells
+        if cell not in self._located and 1 <= cell <= len(cells):
+            if self._aligned is None:
+                self._aligned = self._trusted and not self._v3 and self._keys_are_the_cells()
+            if self._aligned:
+                located = self._at_key(self._find_all(_SOURCE_KEY)[cell - 1], cell)
+                if located is not None:
+                    self._located[cell] = located
+                else:  # cannot be (the key is the cell's): search for the cells after all
+                    self._aligned = False
+                    self._located.clear()
+            if not self._aligned:
+                while self._next < cell:
+                    self._next += 1
+                    self._seek(cells[self._next - 1])
         found = self._located.get(cell)
         if found is None:
             return ()
-        line, start, end, value, separator, exact = found
+        start, end, value, separator, exact = found
+        line = self._line_at(start)
         expected = cells[cell - 1].source
         count = _line_count(expected)
         if isinstance(value, str) or not value:
@@ -329,58 +352,142 @@ class _LineMapper:
             line, start, end, value, separator=separator, expected=expected if exact else None, count=count
         )
 
-    def _locate_v4(self, last: int) -> None:
-        """Locate the cells up to index ``last`` of an nbformat-4 file, as ``lines`` does for nbformat 3.
+    # -- finding keys, counting lines ----------------------------------------------------------------
 
-        The same search with one key and ``_match`` without the nbformat-3 cases, in one loop: it
-        runs for every cell up to the last one asked for, of every notebook with a finding.
+    def _find_all(self, key: str) -> list[int]:
+        """Every offset of ``key`` (which starts with a quote) in the text, in order.
+
+        Keys are searched for a window at a time; a window without one ends in a run without a
+        quote, where no key can start, and the search goes on at the quote that ends it. The first
+        scan also records the long runs without a line break, for ``_line_at``.
         """
-        text, cells, located = self._text, self._cells, self._located
-        find, colon_at, scan = text.find, _COLON.match, _SCAN
-        index, position, line, line_offset = self._next, self._position, self._line, self._line_offset
-        while index < last:
-            current = cells[index]
-            index += 1
-            quote = find(_SOURCE_KEY, position)
-            while quote >= 0:
-                colon = colon_at(text, quote + len(_SOURCE_KEY))
-                if colon is not None:
-                    start = colon.end()
-                    try:
-                        value, end = scan(text, start)
-                        found = value if isinstance(value, str) else "".join(value) if isinstance(value, list) else None
-                    except (StopIteration, json.JSONDecodeError, TypeError):  # not JSON, not a list of strings
-                        found = None
-                    if found == current.source:
-                        line += text.count("\n", line_offset, start)
-                        line_offset = start
-                        located[current.index] = (line, start, end, value, "", True)
-                        position = end  # no key starts inside the value: search on after it
-                        break
-                quote = find(_SOURCE_KEY, quote + 1)
-        self._next, self._position, self._line, self._line_offset = index, position, line, line_offset
+        hits = self._hits.get(key)
+        if hits is not None:
+            return hits
+        text = self._text
+        find, size, record = text.find, len(text), self._runs is None
+        runs: list[tuple[int, int]] = []
+        hits = []
+        position = 0
+        while True:
+            end = position + _WINDOW
+            at = find(key, position, end)
+            if at >= 0:
+                hits.append(at)
+                position = at + 1
+                continue
+            if end >= size:
+                break
+            run = end - len(key) + 1  # the first offset where the window had no room for the key
+            position = find('"', run)
+            if position < 0:
+                break
+            if record and position - run >= _RUN and self._no_line_break(run, position):
+                runs.append((run, position))
+        if record:
+            self._runs = runs
+        self._hits[key] = hits
+        return hits
+
+    def _no_line_break(self, start: int, end: int) -> bool:
+        """True if the text from ``start`` to ``end``, which holds no quote, holds no line break."""
+        # A character valid JSON has only in strings puts the run in one string, which holds no
+        # raw line break.
+        if self._trusted and self._text[start] not in _OUTSIDE_STRINGS:
+            return True
+        return self._text.find("\n", start, end) < 0
+
+    def _line_at(self, offset: int) -> int:
+        """The 1-based line of ``offset``, counted on from the nearest offset counted before it."""
+        offsets, states = self._marks
+        mark = bisect.bisect_right(offsets, offset) - 1
+        at = offsets[mark]
+        line, run = states[mark]
+        if at == offset:
+            return line
+        runs = self._runs or ()
+        count = self._text.count
+        while run < len(runs) and runs[run][0] < offset:
+            start, end = runs[run]
+            line += count("\n", at, start)  # nothing when at is in the run already
+            if end > offset:
+                at = offset
+                break
+            at = end
+            run += 1
+        line += count("\n", at, offset)
+        offsets.insert(mark + 1, offset)
+        states.insert(mark + 1, (line, run))
+        return line
 
     def _key(self, position: int) -> tuple[int, int]:
         """The offset and length of the first ``"source"`` or ``"input"`` at or after ``position``.
 
         The offset is -1 when there is none.
         """
-        text, best, length = self._text, -1, 0
-        for index, key in enumerate(self._keys):
-            searched_from, at = self._next_key[index]
-            # The last search answers for any position from where it started up to what it found.
-            if position < searched_from or (at != -1 and at < position):
-                at = text.find(key, position)
-                self._next_key[index] = (position, at)
-            if at != -1 and (best == -1 or at < best):
-                best, length = at, len(key)
+        best, length = -1, 0
+        for key in self._keys:
+            hits = self._find_all(key)
+            index = bisect.bisect_left(hits, position)
+            if index < len(hits) and (best == -1 or hits[index] < best):
+                best, length = hits[index], len(key)
         return best, length
 
-    def _line_of(self, offset: int) -> int:
-        """The 1-based line of ``offset``, at or after the last offset asked for."""
-        self._line += self._text.count("\n", self._line_offset, offset)
-        self._line_offset = offset
-        return self._line
+    # -- locating cells ------------------------------------------------------------------------------
+
+    def _keys_are_the_cells(self) -> bool:
+        """True if the k-th ``"source"`` in the text is cell k's key (nbformat 4, valid JSON).
+
+        That holds when every cell has a "source" key, no key named "source" is written with an
+        escape (so each cell's key is a ``"source"`` of the text) and the text holds as many
+        ``"source"`` as there are cells (so there is no other). Then the search finds cell k at the
+        k-th, the first after cell k - 1's value, whose value is the cell's parsed source.
+        """
+        text, cells, data = self._text, self._cells, self._data
+        hits = self._find_all(_SOURCE_KEY)
+        if not isinstance(data, list) or not len(data) == len(cells) == len(hits):
+            return False
+        if not all(map(operator.contains, data, itertools.repeat("source"))):
+            return False
+        # Search all but the runs without quotes, keys can only end them.
+        start = 0
+        for run, end in self._runs or ():
+            if end - _KEY_ROOM > run:
+                if _LETTER_ESCAPE.search(text, start, run + _KEY_ROOM) is not None:
+                    return False
+                start = end - _KEY_ROOM
+        return _LETTER_ESCAPE.search(text, start) is None
+
+    def _at_key(self, quote: int, cell: int) -> tuple[int, int, str | list[str], str, bool] | None:
+        """Where cell ``cell``'s source is, the key at ``quote`` being the cell's own (None: it is not)."""
+        colon = _COLON.match(self._text, quote + len(_SOURCE_KEY))
+        if colon is None:
+            return None
+        try:
+            value, end = _SCAN(self._text, colon.end())
+        except (StopIteration, json.JSONDecodeError):
+            return None
+        parsed = self._data[cell - 1]["source"]  # type: ignore[index]  # a list of dicts, as checked
+        if value != parsed:
+            return None
+        return colon.end(), end, value, "", True
+
+    def _seek(self, current: Cell) -> int:
+        """Locate ``current`` by the search the class describes; the offset of its key, or -1."""
+        text = self._text
+        heading = self._v3 and current.cell_type == "markdown"
+        quote, length = self._key(self._position)
+        while quote >= 0:
+            colon = _COLON.match(text, quote + length)
+            if colon is not None:
+                located = self._match(colon.end(), current.source, heading=heading)
+                if located is not None:
+                    self._located[current.index] = located
+                    # No key can start inside a list of strings or a string: search on after it.
+                    self._position = located[1]
+                    return quote
+            quote, length = self._key(quote + 1)
+        return -1
 
     def _match(self, start: int, expected: str, *, heading: bool) -> tuple[int, int, str | list[str], str, bool] | None:
         """The JSON value at ``start`` if it is the source ``expected`` (see ``_located``)."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import contextlib
 import json
 import os
 import pickle
+import re
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -671,6 +673,231 @@ def test_file_line_of_an_nbformat_3_list_starting_with_an_empty_line() -> None:
     text = notebook.raw.decode()
     assert notebook.file_line(1, 2) == file_line_holding(text, '"x = 1"')
     assert notebook.file_line(1, 1) == file_line_holding(text, '"x = 1"') - 1
+
+
+# --- file_line against a plain search, and the fast paths' conditions ---------------------------------
+
+_KEY_COLON = re.compile(r"\s*:\s*")
+
+
+def reference_file_lines(notebook: Notebook) -> dict[tuple[int, int], int | None]:
+    """The file line of each (cell, line) by the plain search file_line must agree with (nbformat 4).
+
+    For each cell in turn, the first "source" key after the previous cell's value whose value joins
+    to the cell's source; each source line is on the line of the list element its first character
+    is in (each element's line being that of its opening quote).
+    """
+    text = notebook.raw.decode("utf-8-sig")
+    decoder = json.JSONDecoder()
+    answers: dict[tuple[int, int], int | None] = {}
+    position = 0
+    for cell in notebook.cells:
+        found = None
+        quote = text.find('"source"', position)
+        while quote >= 0 and found is None:
+            colon = _KEY_COLON.match(text, quote + 8)
+            if colon is not None:
+                with contextlib.suppress(ValueError):
+                    value, end = decoder.raw_decode(text, colon.end())
+                    if isinstance(value, str) and value == cell.source:
+                        found = (colon.end(), end, [value])
+                    elif (
+                        isinstance(value, list)
+                        and all(isinstance(v, str) for v in value)
+                        and "".join(value) == cell.source
+                    ):
+                        found = (colon.end(), end, value)
+            quote = text.find('"source"', quote + 1)
+        count = max(1, len(cell.lines))
+        if found is None:
+            answers.update(((cell.index, n), None) for n in range(1, count + 1))
+            continue
+        start, position, value = found
+        key_line = text.count("\n", 0, start) + 1
+        if text[start] == '"' or not value:  # one string, or []
+            answers.update(((cell.index, n), key_line) for n in range(1, count + 1))
+            continue
+        element_lines, element_offsets, offset, joined = [], [], start + 1, 0
+        for element in value:
+            opening = text.index('"', offset)
+            element_lines.append(text.count("\n", 0, opening) + 1)
+            element_offsets.append(joined)
+            joined += len(element)
+            _, offset = decoder.raw_decode(text, opening)
+        line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", cell.source)]
+        for n in range(1, count + 1):
+            holder = max(0, bisect.bisect_right(element_offsets, line_starts[n - 1]) - 1)
+            answers[cell.index, n] = element_lines[holder]
+    return answers
+
+
+def assert_same_as_reference(notebook: Notebook, order: Sequence[tuple[int, int]] | None = None) -> None:
+    expected = reference_file_lines(notebook)
+    for cell, line in order if order is not None else sorted(expected):
+        assert notebook.file_line(cell, line) == expected[cell, line], (cell, line)
+
+
+def keys_are_the_cells(notebook: Notebook) -> bool:
+    """Whether file_line took the fast path (each cell's key is the k-th "source" of the text)."""
+    assert notebook.file_line(1, 1) is not None
+    mapper = notebook._mapper
+    assert mapper is not None
+    return bool(mapper._aligned)
+
+
+IMAGE = "iVBORw0KGgo" + "A" * 3000 + "=="  # a long run without quotes, crossed by memchr
+
+
+def test_file_line_fast_path_for_jupyter_notebooks_with_images() -> None:
+    outputs = [
+        {"output_type": "display_data", "data": {"image/png": IMAGE, "text/plain": ["<Figure>"]}, "metadata": {}}
+    ]
+    cells = [code_cell(lines_of(f"x_{n} = {n}\nprint(x_{n})\n"), outputs=outputs) for n in range(5)]
+    notebook = parse(nb_dict([md_cell(lines_of("# Title\nsome words")), *cells, code_cell([])]), indent=1)
+    assert keys_are_the_cells(notebook)
+    assert_maps_every_line(notebook)
+    assert_same_as_reference(notebook)
+    mapper = notebook._mapper
+    assert mapper is not None
+    assert len(mapper._runs or ()) == 5
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        (code_cell(lines_of("a = 1\nb = 2"), metadata={"source": lines_of("a = 1\nb = 2")}), "metadata key equal"),
+        (code_cell(lines_of("a = 1\nb = 2"), metadata={"source": ["a = 1\n"]}), "metadata key resembling"),
+        (code_cell(["source"], metadata={"tags": ["source"]}), "the word as a value"),
+        (
+            code_cell(
+                lines_of("a = 1"),
+                outputs=[{"output_type": "display_data", "data": {}, "metadata": {"source": "a = 1"}}],
+            ),
+            "output metadata",
+        ),
+    ],
+)
+def test_file_line_searches_when_there_is_another_source_key(cell: dict[str, Any], reason: str) -> None:
+    notebook = parse(nb_dict([code_cell(lines_of("x = 1\n")), cell, code_cell(lines_of("a = 1\nb = 2"))]))
+    assert not keys_are_the_cells(notebook), reason
+    assert_same_as_reference(notebook)
+
+
+def test_file_line_searches_when_a_source_key_is_escaped() -> None:
+    # Cell 2's key is escaped, and a metadata key "source" of cell 1 makes up the count: the k-th
+    # "source" is not cell k's key, and the search (not the fast path) must answer.
+    cells = [
+        code_cell(lines_of("same = 1\n"), metadata={"source": ["other\n"]}),
+        code_cell(lines_of("same = 1\n")),
+        code_cell(lines_of("last = 3")),
+    ]
+    text = json.dumps(nb_dict(cells), indent=1)
+    second = text.index('"source"', text.index('"same = 1\\n"') + 1)
+    text = text[:second] + '"sourc\\u0065"' + text[second + 8 :]
+    notebook = parse_notebook(text.encode(), PATH)
+    assert notebook.cells[1].source == "same = 1\n"
+    assert text.count('"source"') == len(notebook.cells)
+    assert not keys_are_the_cells(notebook)
+    assert_same_as_reference(notebook)
+    assert notebook.file_line(2, 1) is None  # its key is not "source" in the text: not found
+
+
+def test_file_line_letter_escapes_elsewhere_only_cost_the_fast_path() -> None:
+    notebook = parse(nb_dict([code_cell(lines_of('s = "\\u0065"\n')), code_cell("y = 2")]))
+    assert "\\\\u0065" in notebook.raw.decode()
+    assert not keys_are_the_cells(notebook)
+    assert_same_as_reference(notebook)
+
+
+def test_file_line_of_a_cell_without_a_source_key() -> None:
+    data = nb_dict([code_cell("a = 1", metadata={"source": ""}), code_cell("b = 2")])
+    del data["cells"][0]["source"]
+    notebook = parse(data)
+    assert notebook.cells[0].source == ""
+    assert not keys_are_the_cells(notebook)
+    assert_same_as_reference(notebook)
+
+
+@pytest.mark.parametrize("ascii_only", [True, False])
+@pytest.mark.parametrize("indent", [None, 1, 2])
+def test_file_line_fast_path_layouts(indent: int | None, ascii_only: bool) -> None:
+    cells = [
+        md_cell(lines_of("Café ≥ naïve\n\nDone 😀")),
+        code_cell(lines_of('s = "tab\\there"\r\nt = 2\rz = "\\\\"\n')),
+        code_cell("x = 1\ny = 2"),  # one string
+        code_cell(""),
+    ]
+    text = json.dumps(nb_dict(cells), indent=indent, ensure_ascii=ascii_only)
+    for raw in (text.encode(), b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()):
+        notebook = parse_notebook(raw, PATH)
+        assert keys_are_the_cells(notebook)
+        assert_same_as_reference(notebook)
+
+
+def test_file_line_of_a_notebook_not_parsed_from_its_bytes_searches() -> None:
+    raw = json.dumps(nb_dict([code_cell(lines_of("a = 1\nb = 2"))]), indent=1).encode()
+    notebook = notebook_from_dict(json.loads(raw), PATH, raw)
+    assert not keys_are_the_cells(notebook)
+    assert_same_as_reference(notebook)
+
+
+def test_file_line_counts_lines_across_runs_with_line_breaks_and_without() -> None:
+    # A long run without quotes holding line breaks (a list of numbers) is counted, not crossed.
+    numbers = {"output_type": "execute_result", "data": {"application/json": list(range(400))}, "metadata": {}}
+    image = {"output_type": "display_data", "data": {"image/png": IMAGE}, "metadata": {}}
+    cells = [code_cell(lines_of(f"v{n} = {n}\nw = v{n}"), outputs=[numbers, image]) for n in range(3)]
+    notebook = parse(nb_dict(cells), indent=1)
+    assert keys_are_the_cells(notebook)
+    assert_maps_every_line(notebook)
+    assert_same_as_reference(notebook)
+
+
+_PIECE = st.sampled_from(
+    ["a", '"', "\\", "\t", "\r", "\n", "é", "😀", "\x1b", " ", "source", '"source"', "\u2028", "\ud800"]
+)
+_SOURCE_TEXT = st.lists(_PIECE, max_size=6).map("".join)
+_LINES = st.lists(_SOURCE_TEXT, max_size=4)
+_SOURCE = st.one_of(_LINES, _SOURCE_TEXT)
+_EXTRA_KEY = st.sampled_from([None, "metadata", "output", "tags"])
+_FILE_CELL = st.tuples(st.sampled_from(["code", "markdown"]), _SOURCE, _EXTRA_KEY, st.booleans())
+
+
+def _file_cell(
+    kind: str, source: str | list[str], extra: str | None, image: bool, previous: str | list[str]
+) -> dict[str, Any]:
+    cell = code_cell(source) if kind == "code" else md_cell(source)
+    if extra == "metadata":
+        cell["metadata"] = {"source": previous}  # another cell's source, or this one's
+    elif extra == "tags":
+        cell["metadata"] = {"tags": ["source"]}
+    if kind == "code":
+        data: dict[str, Any] = {"image/png": IMAGE} if image else {"text/plain": ["out"]}
+        metadata = {"source": source} if extra == "output" else {}
+        cell["outputs"] = [{"output_type": "display_data", "data": data, "metadata": metadata}]
+    return cell
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_FILE_CELL, max_size=6),
+    st.sampled_from([None, 1, 2]),
+    st.booleans(),
+    st.booleans(),
+    st.randoms(use_true_random=False),
+)
+def test_file_line_agrees_with_a_plain_search(
+    cells: list[tuple[str, Any, str | None, bool]], indent: int | None, ascii_only: bool, crlf: bool, rng: Any
+) -> None:
+    built: list[dict[str, Any]] = []
+    previous: str | list[str] = []
+    for kind, source, extra, image in cells:
+        built.append(_file_cell(kind, source, extra, image, previous))
+        previous = source
+    text = json.dumps(nb_dict(built), indent=indent, ensure_ascii=ascii_only).replace("\ud800", "\\ud800")
+    notebook = parse_notebook((text.replace("\n", "\r\n") if crlf else text).encode(), PATH)
+    asked = sorted(reference_file_lines(notebook))
+    rng.shuffle(asked)
+    assert_same_as_reference(notebook, asked)
 
 
 def corpus_files() -> Iterator[Path]:

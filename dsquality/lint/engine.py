@@ -123,8 +123,10 @@ def lint_notebook(
     model = build_model(notebook)
     context = _context(config, notebook.path, declared_dependencies)
     found: list[Diagnostic] = []
+    append = found.append
     for rule in rules:
-        found.extend(_diagnostic(rule, finding, notebook) for finding in rule.check(model, context))
+        for finding in rule.check(model, context):  # most rules find nothing: no generator around it
+            append(_diagnostic(rule, finding, notebook))
     syntax_cells = {d.cell for d in found if d.code == "DSQ210"}
     found.extend(d for d in external if not (d.code in _RUFF_SYNTAX_CODES and d.cell in syntax_cells))
     # Without per-file ignores, ignored_codes is just ``ignore`` (and resolving the path is not free).
