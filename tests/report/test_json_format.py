@@ -4,12 +4,14 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from dsquality.lint.diagnostic import Diagnostic, LintReport, Severity
 from dsquality.report.json_format import JSON_SCHEMA_NAME, JSON_SCHEMA_VERSION, format_json, json_schema
-from dsquality.report.rule_info import RuleInfo
+from dsquality.report.rule_info import RuleInfo, rule_info_for
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "dsquality" / "report" / "lint-report.schema.json"
 DIAGNOSTIC_KEYS = [
@@ -156,6 +158,39 @@ def test_one_finding_per_line_even_when_a_message_looks_like_a_boundary() -> Non
         "}, {",
         "m",
     ]
+
+
+_TEXTS = st.text(st.characters(codec=None), max_size=12)  # control characters, quotes, lone surrogates
+_NUMBERS = st.none() | st.integers(min_value=0, max_value=2**70)
+
+
+@given(
+    path=_TEXTS.filter(lambda text: "\0" not in text and text not in {"", "."}),
+    cell=_NUMBERS,
+    cell_id=st.none() | _TEXTS,
+    line=_NUMBERS,
+    column=_NUMBERS,
+    end_line=_NUMBERS,
+    end_column=_NUMBERS,
+    code=_TEXTS,
+    name=_TEXTS,
+    message=_TEXTS,
+    severity=st.sampled_from(Severity),
+    source=_TEXTS,
+    fixable=st.booleans(),
+    file_line=_NUMBERS,
+)
+def test_each_finding_is_written_as_json_dumps_writes_it(**fields: Any) -> None:
+    diagnostic = Diagnostic(**{**fields, "path": Path(fields["path"])})
+    text = format_json(LintReport((diagnostic,), 1), {})
+    line = text.split('"diagnostics": [\n    ', 1)[1].rsplit("\n  ]", 1)[0]
+    expected = {
+        **{key: getattr(diagnostic, key) for key in DIAGNOSTIC_KEYS if key != "name"},
+        "path": diagnostic.path.as_posix(),
+        "name": rule_info_for(diagnostic, {}).name,
+        "severity": diagnostic.severity.value,
+    }
+    assert line == json.dumps({key: expected[key] for key in DIAGNOSTIC_KEYS}, separators=(", ", ": "))
 
 
 def test_output_is_deterministic(mixed_report: LintReport, rules: dict[str, RuleInfo]) -> None:
