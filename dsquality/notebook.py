@@ -101,10 +101,12 @@ class Notebook:
     data: dict[str, Any]
     cells: tuple[Cell, ...]
     original_nbformat: int
-    _line_maps: dict[int, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _line_maps: dict[int, Sequence[int]] = field(default_factory=dict, repr=False)
     # Not init fields: dataclasses.replace gives a copy its own (of its own raw bytes).
     _mapper: _LineMapper | None = field(default=None, init=False, repr=False, compare=False)
     _text: str | None = field(default=None, init=False, repr=False, compare=False)  # ``raw`` decoded, when it was
+    # Whether every cell has a "source" key, known for nbformat-4 files parsed from ``raw`` (for file_line).
+    _keyed: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
     def metadata(self) -> Mapping[str, Any]:
@@ -135,14 +137,15 @@ class Notebook:
 
         ``None`` when the file's layout cannot be mapped (e.g. an in-memory notebook).
         """
-        if 1 <= cell <= len(self.cells) and cell not in self._line_maps:
-            if not self.raw:
+        lines = self._line_maps.get(cell)
+        if lines is None:
+            if not self.raw or not 1 <= cell <= len(self.cells):
                 return None
-            if self._mapper is None:
-                object.__setattr__(self, "_mapper", _LineMapper(self))
-            assert self._mapper is not None  # noqa: S101 - for mypy
-            self._line_maps[cell] = self._mapper.lines(cell)
-        lines = self._line_maps.get(cell, ())
+            mapper = self._mapper
+            if mapper is None:
+                mapper = _LineMapper(self)
+                object.__setattr__(self, "_mapper", mapper)
+            lines = self._line_maps[cell] = mapper.lines(cell)
         if not lines:
             return None
         return lines[min(max(line, 1), len(lines)) - 1]
@@ -178,6 +181,10 @@ def parse_notebook(raw: bytes, path: Path) -> Notebook:
     # The parse is ours: an nbformat-3 upgrade may change it rather than a copy.
     notebook = _notebook_from_dict(data, path, raw, reparse=lambda: json.loads(text))
     object.__setattr__(notebook, "_text", text)  # for file_line: decoding once is enough
+    if notebook.original_nbformat == 4:  # noqa: PLR2004
+        # Read now, the cells just made from them: file_line, much later, would find them out of the cache.
+        keyed = all(map(operator.contains, notebook.data["cells"], itertools.repeat("source")))
+        object.__setattr__(notebook, "_keyed", keyed)
     return notebook
 
 
@@ -270,6 +277,9 @@ _OUTSIDE_STRINGS = frozenset(" \t\n\r{}[],:0123456789+-.eEtrufalsn")
 # it can only end a run without quotes: runs but for their last characters are not searched.
 _LETTER_ESCAPE = re.compile(r"\\u00[67]")
 _KEY_ROOM = 40
+# Where a cell's source is: where its value starts and ends, the value, the separator nbformat 3
+# joins its elements with, and whether it is the source (not a v3 heading's).
+_Located = tuple[int, int, str | list[str], str, bool]
 
 
 class _LineMapper:
@@ -282,17 +292,20 @@ class _LineMapper:
     One scan finds every key, crossing long runs without a quote (images) with memchr. When the
     keys are provably the cells' own (see ``_keys_are_the_cells``), cell k's key is the k-th key and
     only the cells asked for are decoded; else cells are searched for in turn, decoding each
-    candidate. Lines are counted only for the cells asked for, crossing runs without line breaks.
+    candidate. Lines are counted only for the cells asked for, crossing runs without line breaks;
+    a source in Jupyter's layout (one line an element) takes consecutive lines, which two cheap
+    tests prove (``_one_line_each``, ``_one_per_line``), else its elements are scanned.
     """
 
     __slots__ = (
         "_aligned",
         "_cells",
-        "_data",
         "_hits",
+        "_keyed",
         "_keys",
         "_located",
         "_marks",
+        "_merged",
         "_next",
         "_position",
         "_runs",
@@ -308,49 +321,56 @@ class _LineMapper:
         self._trusted = text is not None
         self._text = text if text is not None else notebook.raw.decode("utf-8-sig", errors="replace")
         self._cells = notebook.cells
-        self._data = notebook.data.get("cells")
+        self._keyed = notebook._keyed  # noqa: SLF001 - the same module
         self._v3 = notebook.original_nbformat == 3  # noqa: PLR2004
         self._keys = _KEYS_V3 if self._v3 else _KEYS_V4
         self._next = 0  # index into cells of the next cell to locate
         self._position = 0  # where the search for the next cell's key starts
         self._hits: dict[str, list[int]] = {}  # key -> every offset where it occurs
+        self._merged: list[tuple[int, int]] | None = None  # see _candidates
         self._runs: list[tuple[int, int]] | None = None  # runs without a quote or a line break
         # Offsets whose line is known, and for each the line and the first run not behind it.
         self._marks: tuple[list[int], list[tuple[int, int]]] = ([0], [(1, 0)])
-        # 1-based cell index -> where its source value starts and ends, the value, the separator
-        # nbformat 3 joins its elements with, and whether it is the source (not a v3 heading's).
-        self._located: dict[int, tuple[int, int, str | list[str], str, bool]] = {}
+        self._located: dict[int, _Located] = {}  # 1-based cell index -> where its source is
         self._aligned: bool | None = None  # whether cell k's key is the k-th (None: not known yet)
 
-    def lines(self, cell: int) -> tuple[int, ...]:
+    def lines(self, cell: int) -> Sequence[int]:
         """The file line of each source line of ``cell`` (1-based); ``()`` when it is not found."""
         cells = self._cells
-        if cell not in self._located and 1 <= cell <= len(cells):
-            if self._aligned is None:
-                self._aligned = self._trusted and not self._v3 and self._keys_are_the_cells()
-            if self._aligned:
-                located = self._at_key(self._find_all(_SOURCE_KEY)[cell - 1], cell)
-                if located is not None:
-                    self._located[cell] = located
-                else:  # cannot be (the key is the cell's): search for the cells after all
-                    self._aligned = False
-                    self._located.clear()
-            if not self._aligned:
-                while self._next < cell:
-                    self._next += 1
-                    self._seek(cells[self._next - 1])
-        found = self._located.get(cell)
-        if found is None:
+        if not 1 <= cell <= len(cells):
             return ()
-        start, end, value, separator, exact = found
+        if self._aligned is None:
+            self._aligned = self._trusted and not self._v3 and self._keys_are_the_cells()
+        if self._aligned:
+            located = self._at_key(cell)
+            if located is not None:
+                return self._source_lines(cell, located)
+            self._aligned = False  # cannot be (the key is the cell's): search for the cells after all
+        while self._next < cell:
+            self._next += 1
+            self._seek(cells[self._next - 1])
+        found = self._located.get(cell)
+        return () if found is None else self._source_lines(cell, found)
+
+    def _source_lines(self, cell: int, located: _Located) -> Sequence[int]:
+        """The file lines of ``cell``'s source lines, its value being ``located``."""
+        start, end, value, separator, exact = located
         line = self._line_at(start)
-        expected = cells[cell - 1].source
-        count = _line_count(expected)
-        if isinstance(value, str) or not value:
-            return (line,) * count
-        return self._list_lines(
-            line, start, end, value, separator=separator, expected=expected if exact else None, count=count
-        )
+        if isinstance(value, list) and value:
+            # Jupyter's layout, the content tested first: line k is element k, on the k-th line after the "[".
+            if exact and _one_line_each(value) and _one_per_line(self._text, start, end, len(value)):
+                return range(line + 1, line + 1 + len(value))
+            expected = self._cells[cell - 1].source
+            return self._list_lines(
+                line,
+                start,
+                end,
+                value,
+                separator=separator,
+                expected=expected if exact else None,
+                count=_line_count(expected),
+            )
+        return (line,) * _line_count(self._cells[cell - 1].source)
 
     # -- finding keys, counting lines ----------------------------------------------------------------
 
@@ -359,7 +379,8 @@ class _LineMapper:
 
         Keys are searched for a window at a time; a window without one ends in a run without a
         quote, where no key can start, and the search goes on at the quote that ends it. The first
-        scan also records the long runs without a line break, for ``_line_at``.
+        scan also records the long runs without a quote or a line break (from the last quote before
+        them), which ``_line_at`` and ``_keys_are_the_cells`` cross.
         """
         hits = self._hits.get(key)
         if hits is not None:
@@ -382,8 +403,13 @@ class _LineMapper:
             position = find('"', run)
             if position < 0:
                 break
-            if record and position - run >= _RUN and self._no_line_break(run, position):
-                runs.append((run, position))
+            if record and position - run >= _RUN:
+                # The run starts after the window's last quote (often an image's opening quote).
+                last_quote = text.rfind('"', end - _WINDOW, run)
+                if last_quote >= 0:
+                    run = last_quote + 1
+                if self._no_line_break(run, position):
+                    runs.append((run, position))
         if record:
             self._runs = runs
         self._hits[key] = hits
@@ -420,34 +446,25 @@ class _LineMapper:
         states.insert(mark + 1, (line, run))
         return line
 
-    def _key(self, position: int) -> tuple[int, int]:
-        """The offset and length of the first ``"source"`` or ``"input"`` at or after ``position``.
-
-        The offset is -1 when there is none.
-        """
-        best, length = -1, 0
-        for key in self._keys:
-            hits = self._find_all(key)
-            index = bisect.bisect_left(hits, position)
-            if index < len(hits) and (best == -1 or hits[index] < best):
-                best, length = hits[index], len(key)
-        return best, length
+    def _candidates(self) -> list[tuple[int, int]]:
+        """Every ``"source"`` (and for nbformat 3 ``"input"``) in the text, in order: where it starts and ends."""
+        if self._merged is None:
+            self._merged = sorted((at, at + len(key)) for key in self._keys for at in self._find_all(key))
+        return self._merged
 
     # -- locating cells ------------------------------------------------------------------------------
 
     def _keys_are_the_cells(self) -> bool:
         """True if the k-th ``"source"`` in the text is cell k's key (nbformat 4, valid JSON).
 
-        That holds when every cell has a "source" key, no key named "source" is written with an
-        escape (so each cell's key is a ``"source"`` of the text) and the text holds as many
-        ``"source"`` as there are cells (so there is no other). Then the search finds cell k at the
-        k-th, the first after cell k - 1's value, whose value is the cell's parsed source.
+        That holds when every cell has a "source" key (``Notebook._keyed``, read at parse time), no
+        key named "source" is written with an escape (so each cell's key is a ``"source"`` of the
+        text) and the text holds as many ``"source"`` as there are cells (so there is no other).
+        Then the search finds cell k at the k-th, the first after cell k - 1's value, whose value is
+        the cell's parsed source.
         """
-        text, cells, data = self._text, self._cells, self._data
-        hits = self._find_all(_SOURCE_KEY)
-        if not isinstance(data, list) or not len(data) == len(cells) == len(hits):
-            return False
-        if not all(map(operator.contains, data, itertools.repeat("source"))):
+        text = self._text
+        if not self._keyed or len(self._find_all(_SOURCE_KEY)) != len(self._cells):
             return False
         # Search all but the runs without quotes, keys can only end them.
         start = 0
@@ -458,42 +475,42 @@ class _LineMapper:
                 start = end - _KEY_ROOM
         return _LETTER_ESCAPE.search(text, start) is None
 
-    def _at_key(self, quote: int, cell: int) -> tuple[int, int, str | list[str], str, bool] | None:
-        """Where cell ``cell``'s source is, the key at ``quote`` being the cell's own (None: it is not)."""
-        colon = _COLON.match(self._text, quote + len(_SOURCE_KEY))
+    def _at_key(self, cell: int) -> _Located | None:
+        """Where cell ``cell``'s source is, its key being the k-th ``"source"`` (None: it is not)."""
+        text = self._text
+        colon = _COLON.match(text, self._find_all(_SOURCE_KEY)[cell - 1] + len(_SOURCE_KEY))
         if colon is None:
             return None
+        start = colon.end()
+        # Scanned for where the value ends, which the test of Jupyter's layout needs. The value is
+        # the cell's parsed source, not compared (reading the parse costs more than the rest):
+        # json.loads parsed this text, and the value after the cell's key is what it made of it.
         try:
-            value, end = _SCAN(self._text, colon.end())
-        except (StopIteration, json.JSONDecodeError):
+            value, end = _SCAN(text, start)
+        except (StopIteration, json.JSONDecodeError):  # cannot be, but then the search decides
             return None
-        parsed = self._data[cell - 1]["source"]  # type: ignore[index]  # a list of dicts, as checked
-        if value != parsed:
-            return None
-        return colon.end(), end, value, "", True
+        return start, end, value, "", True
 
-    def _seek(self, current: Cell) -> int:
-        """Locate ``current`` by the search the class describes; the offset of its key, or -1."""
+    def _seek(self, current: Cell) -> None:
+        """Locate ``current`` by the search the class describes."""
         text = self._text
         heading = self._v3 and current.cell_type == "markdown"
-        quote, length = self._key(self._position)
-        while quote >= 0:
-            colon = _COLON.match(text, quote + length)
+        candidates = self._candidates()
+        for index in range(bisect.bisect_left(candidates, (self._position,)), len(candidates)):
+            colon = _COLON.match(text, candidates[index][1])
             if colon is not None:
                 located = self._match(colon.end(), current.source, heading=heading)
                 if located is not None:
                     self._located[current.index] = located
                     # No key can start inside a list of strings or a string: search on after it.
                     self._position = located[1]
-                    return quote
-            quote, length = self._key(quote + 1)
-        return -1
+                    return
 
-    def _match(self, start: int, expected: str, *, heading: bool) -> tuple[int, int, str | list[str], str, bool] | None:
-        """The JSON value at ``start`` if it is the source ``expected`` (see ``_located``)."""
+    def _match(self, start: int, expected: str, *, heading: bool) -> _Located | None:
+        """Where the JSON value at ``start`` is, if it is the source ``expected``."""
         try:
-            value, end = _DECODER.raw_decode(self._text, start)
-        except json.JSONDecodeError:
+            value, end = _SCAN(self._text, start)
+        except (StopIteration, json.JSONDecodeError):
             return None
         if isinstance(value, str):
             found = value
@@ -525,21 +542,18 @@ class _LineMapper:
         expected: str | None,
         count: int,
     ) -> tuple[int, ...]:
-        """The lines of a source stored as a list, which starts at ``start`` on ``line``.
+        """The lines of a source stored as a list, whose ``[`` is at ``start``, on ``line``.
 
         The line of each element's opening quote, then each cell line takes the line of the
         element its first character is in. ``expected`` is None for a v3 heading.
         """
         text = self._text
-        bracket = text.index("[", start)
-        first = line + text.count("\n", start, bracket) + 1
-        if _one_per_line(text, bracket, end, len(value)):
-            if expected is not None and count == len(value) and _one_line_each(value, expected):
-                return tuple(range(first, first + count))  # Jupyter's layout: line k is element k
-            element_lines: Sequence[int] = range(first, first + len(value))
+        element_lines: Sequence[int]
+        if _one_per_line(text, start, end, len(value)):
+            element_lines = range(line + 1, line + 1 + len(value))
         else:
             element_lines = []
-            offset = bracket + 1
+            offset = start + 1
             for _ in value:
                 quote = text.index('"', offset)
                 line += text.count("\n", offset, quote)
@@ -566,32 +580,48 @@ def _line_count(text: str) -> int:
     return max(1, text.count("\n") + (text[-1:] not in ("\n", "")))
 
 
-_QUOTE_LINE = re.compile(r'\n[ \t\r]*"')
+# A list's "[", then one line break and the indentation before its first element's quote.
+_FIRST_ELEMENT = re.compile(r'\[(\r?\n[ \t]*)"')
 
 
 def _one_per_line(text: str, bracket: int, end: int, elements: int) -> bool:
-    """True when each element of the JSON list from ``bracket`` to ``end`` sits on a line of its own.
+    """True when the k-th element of the JSON list from ``bracket`` to ``end`` is on the k-th line after the ``[``.
 
-    That is: a line break after ``[``, one before ``]``, and one starting each element. JSON strings
-    hold no raw line breaks, so a line of the list that starts with a quote starts an element:
-    ``elements + 1`` line breaks, ``elements`` lines starting with a quote and a last line holding
-    only the ``]`` leave one element to each line after the ``[`` line.
+    The list's line breaks are in the gaps between its tokens (a JSON string holds none), and it
+    is so when the gap after the ``[`` (``_FIRST_ELEMENT``) and each gap between two elements hold
+    exactly one. The gaps between elements are tested by counting ``",`` + the first gap + ``"``:
+    a comma followed by a raw line break is outside strings, so each occurrence is an element's
+    closing quote, the comma after it and the next one's opening quote, a gap's whole text; and
+    ``elements - 1`` of them are every gap. (The gap before the ``]`` moves no element.) A list
+    laid out otherwise is scanned element by element.
     """
-    if text.count("\n", bracket, end) != elements + 1:
-        return False
-    if text[text.rindex("\n", bracket, end) + 1 : end - 1].strip(" \t\r"):
-        return False
-    return len(_QUOTE_LINE.findall(text, bracket, end)) == elements
+    first = _FIRST_ELEMENT.match(text, bracket)
+    return first is not None and (elements == 1 or text.count(f'",{first.group(1)}"', bracket, end) == elements - 1)
 
 
-def _one_line_each(elements: list[str], joined: str) -> bool:
-    """True if every element is one line of ``joined`` (their concatenation): line k is element k."""
+_LAST = operator.itemgetter(-1)
+
+
+def _one_line_each(elements: list[str]) -> bool:
+    """True if each element is one line of their concatenation (the source), with its line break.
+
+    The last element may lack its line break, and be empty only as the only one (an empty cell).
+    """
+    # The elements are at hand (just decoded): the source is joined from them again rather than
+    # read from the cell, further away in memory.
+    joined = "".join(elements)
     if "\r" in joined:
         return False
-    # Every element but the last ends in a line break, and there are no others but at the end.
-    return joined.count("\n") == len(elements) - 1 + elements[-1].endswith("\n") and all(
-        map(str.endswith, itertools.islice(elements, len(elements) - 1), itertools.repeat("\n"))
-    )
+    breaks = joined.count("\n")
+    if len(elements) == 1:
+        return breaks == joined.endswith("\n")
+    try:
+        ends = "".join(map(_LAST, elements))
+    except IndexError:  # an empty element, which is no line
+        return False
+    # Every element but the last ends in a line break, and there are no others.
+    others = len(elements) - 1
+    return ends.count("\n", 0, others) == others and ends.count("\n") == breaks
 
 
 def _is_v3_heading(expected: str, found: str) -> bool:
@@ -602,8 +632,8 @@ def _is_v3_heading(expected: str, found: str) -> bool:
 
 def _string_end(text: str, quote: int) -> int:
     """Offset just past the JSON string literal whose opening quote is at ``quote``."""
-    _, end = _DECODER.raw_decode(text, quote)
-    return int(end)
+    _, end = _SCAN(text, quote)
+    return end
 
 
 # --- writing ----------------------------------------------------------------------------------

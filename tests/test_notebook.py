@@ -25,6 +25,8 @@ from dsquality.nbformat3 import upgrade_v3_directly, upgrade_v3_with_nbformat
 from dsquality.notebook import (
     Cell,
     Notebook,
+    _one_line_each,
+    _one_per_line,
     dump_notebook,
     notebook_from_dict,
     parse_notebook,
@@ -759,7 +761,8 @@ def test_file_line_fast_path_for_jupyter_notebooks_with_images() -> None:
     assert_same_as_reference(notebook)
     mapper = notebook._mapper
     assert mapper is not None
-    assert len(mapper._runs or ()) == 5
+    text = notebook.raw.decode()
+    assert [text[start - 1 : start + 5] for start, _ in mapper._runs or ()] == ['"iVBOR'] * 5  # the images, whole
 
 
 @pytest.mark.parametrize(
@@ -852,6 +855,102 @@ def test_file_line_counts_lines_across_runs_with_line_breaks_and_without() -> No
     assert_same_as_reference(notebook)
 
 
+def test_file_line_searches_when_a_cell_has_two_source_keys() -> None:
+    # JSON allows a key twice (the parse keeps the last): one "source" too many, the search answers.
+    cells = [code_cell(lines_of("a = 1\n")), code_cell(lines_of("b = 2\nc = 3")), code_cell(lines_of("d = 4"))]
+    text = json.dumps(nb_dict(cells), indent=1)
+    second = text.index('"source"', text.index('"a = 1\\n"'))
+    text = text[:second] + '"source": ["stale\\n"],\n   ' + text[second:]
+    notebook = parse_notebook(text.encode(), PATH)
+    assert notebook.cells[1].source == "b = 2\nc = 3"
+    assert not keys_are_the_cells(notebook)
+    assert_same_as_reference(notebook)
+    assert notebook.file_line(2, 2) == file_line_holding(text, '"c = 3"')
+
+
+def test_every_cell_keyed_is_known_from_the_parse() -> None:
+    keyed = parse(nb_dict([code_cell("a = 1"), md_cell("text")]))
+    data = nb_dict([code_cell("a = 1"), code_cell("b = 2")])
+    del data["cells"][1]["source"]
+    assert (keyed._keyed, parse(data)._keyed, parse(V3_NOTEBOOK)._keyed) == (True, False, False)
+
+
+def _list_text(elements: list[str], gaps: list[str]) -> str:
+    """A JSON list of ``elements``, ``gaps[k]`` (blanks, a comma between elements) before element k, then the last."""
+    parts = ["["]
+    for gap, element in zip(gaps, elements, strict=False):
+        parts += [gap, json.dumps(element)]
+    parts += [gaps[len(elements)], "]"]
+    return "".join(parts)
+
+
+def _element_lines(text: str) -> list[int]:
+    """The line (0 for the "[" line) of each element's opening quote in the JSON list ``text``."""
+    decoder, lines, offset = json.JSONDecoder(), [], 1
+    while (quote := text.find('"', offset)) >= 0:
+        lines.append(text.count("\n", 0, quote))
+        offset = decoder.raw_decode(text, quote)[1]
+    return lines
+
+
+@pytest.mark.parametrize("line_break", ["\n", "\r\n"])
+@pytest.mark.parametrize("indent", ["", " ", "    ", "\t"])
+@pytest.mark.parametrize("elements", [["a"], ["x = 1\n", 'y = "]", "\n', "z"], ["", "", ""]])
+def test_one_per_line_holds_for_jupyters_layout(line_break: str, indent: str, elements: list[str]) -> None:
+    gaps = [line_break + indent] + ["," + line_break + indent] * (len(elements) - 1) + [line_break]
+    text = "{" + _list_text(elements, gaps) + "}"
+    assert _one_per_line(text, 1, len(text) - 1, len(elements))
+    assert _element_lines(text[1:-1]) == list(range(1, len(elements) + 1))
+
+
+_GAP = st.sampled_from(["", " ", "\n", "\r\n", "\n ", "\n  ", "\n\n ", " \n ", "\n\t"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "", '"', "\\", ",", "\n", '",\n "', "]"]), min_size=1, max_size=5), st.data())
+def test_one_per_line_is_true_only_for_one_element_a_line(elements: list[str], data: st.DataObject) -> None:
+    gaps = [data.draw(_GAP)]
+    jupyters = st.just("," + gaps[0])  # the separator of Jupyter's layout, half the time
+    gaps += [data.draw(st.one_of(jupyters, st.builds("{},{}".format, _GAP, _GAP))) for _ in elements[1:]]
+    gaps.append(data.draw(_GAP))
+    text = _list_text(elements, gaps)
+    if _one_per_line(text, 0, len(text), len(elements)):
+        assert _element_lines(text) == list(range(1, len(elements) + 1))
+
+
+@pytest.mark.parametrize(
+    ("elements", "one_each"),
+    [
+        (["a = 1\n", "b = 2"], True),
+        (["a = 1\n", "b = 2\n"], True),
+        ([""], True),  # an empty cell: its line 1
+        (["only\n"], True),
+        (["a = 1\n", "\n", "b"], True),  # a blank line is an element
+        (["a\x0c\n", "b"], True),  # a form feed does not end a line for Python
+        (["a = ", "1\n"], False),
+        (["a = 1\n", ""], False),  # an empty last element is no line
+        (["", "a = 1"], False),
+        (["a\nb"], False),
+        (["a\n", "b\nc"], False),
+        (["a\n\n"], False),
+        (["a\r\n", "b"], False),  # CRLF: left to the exact mapping
+    ],
+)
+def test_one_line_each(elements: list[str], one_each: bool) -> None:
+    assert _one_line_each(elements) is one_each
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from(["a", "\n", "\r", "\x0c"]), max_size=3), min_size=1, max_size=5))
+def test_one_line_each_means_line_k_is_element_k(elements: list[str]) -> None:
+    joined = "".join(elements)
+    line_starts = [0] + [match.end() for match in re.finditer(r"\r\n|\r|\n", joined)]
+    lines = len(line_starts) - (len(joined) > 0 and line_starts[-1] == len(joined))
+    element_starts = [sum(map(len, elements[:k])) for k in range(len(elements))]
+    expected = lines == len(elements) and line_starts[:lines] == element_starts
+    assert _one_line_each(elements) == (expected and "\r" not in joined)
+
+
 _PIECE = st.sampled_from(
     ["a", '"', "\\", "\t", "\r", "\n", "é", "😀", "\x1b", " ", "source", '"source"', "\u2028", "\ud800"]
 )
@@ -877,27 +976,60 @@ def _file_cell(
     return cell
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(_FILE_CELL, max_size=6),
+def relaid(text: str, layout: str) -> str:
+    """``text`` (indented JSON) with the first list separator or "[" laid out otherwise (same JSON)."""
+    separator = re.search(r'",(\n *)"', text)  # a comma then a raw line break: outside strings
+    if layout == "blank line":
+        return text.replace("[\n", "[\n\n", 1)
+    if separator is None:
+        return text
+    start, end = separator.span()
+    replacement = {"two on a line": '", "', "indented": f'",{separator.group(1)} "'}[layout]
+    return text[:start] + replacement + text[end:]
+
+
+def assert_aligned_values_are_the_parse(notebook: Notebook) -> None:
+    """The fast path reads each cell's value at the k-th "source" unchecked: it must be the parsed source."""
+    mapper = notebook._mapper
+    assert mapper is not None
+    if not mapper._aligned:
+        return
+    text = notebook.raw.decode("utf-8-sig")
+    decoder = json.JSONDecoder()
+    for quote, cell in zip(mapper._find_all('"source"'), notebook.data["cells"], strict=True):
+        colon = _KEY_COLON.match(text, quote + len('"source"'))
+        assert colon is not None
+        assert decoder.raw_decode(text, colon.end())[0] == cell["source"]
+
+
+# The file's style: indent, ASCII escapes, CRLF line breaks, and how its lists are laid out.
+_STYLE = st.tuples(
     st.sampled_from([None, 1, 2]),
     st.booleans(),
     st.booleans(),
-    st.randoms(use_true_random=False),
+    st.sampled_from(["jupyter", "two on a line", "indented", "blank line"]),
 )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_FILE_CELL, max_size=6), _STYLE, st.randoms(use_true_random=False))
 def test_file_line_agrees_with_a_plain_search(
-    cells: list[tuple[str, Any, str | None, bool]], indent: int | None, ascii_only: bool, crlf: bool, rng: Any
+    cells: list[tuple[str, Any, str | None, bool]], style: tuple[int | None, bool, bool, str], rng: Any
 ) -> None:
+    indent, ascii_only, crlf, layout = style
     built: list[dict[str, Any]] = []
     previous: str | list[str] = []
     for kind, source, extra, image in cells:
         built.append(_file_cell(kind, source, extra, image, previous))
         previous = source
     text = json.dumps(nb_dict(built), indent=indent, ensure_ascii=ascii_only).replace("\ud800", "\\ud800")
+    text = text if layout == "jupyter" else relaid(text, layout)
     notebook = parse_notebook((text.replace("\n", "\r\n") if crlf else text).encode(), PATH)
     asked = sorted(reference_file_lines(notebook))
     rng.shuffle(asked)
     assert_same_as_reference(notebook, asked)
+    if asked:
+        assert_aligned_values_are_the_parse(notebook)
 
 
 def corpus_files() -> Iterator[Path]:
