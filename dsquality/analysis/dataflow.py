@@ -36,6 +36,7 @@ from dsquality.analysis.ml_knowledge import (
     AGGREGATE_METHODS,
     CROSS_VALIDATION_FUNCTIONS,
     CUT_METHODS,
+    DEEP_LEARNING_MODULES,
     ML_MODULES,
     PREDICT_METHODS,
     SCORE_METHODS,
@@ -402,6 +403,8 @@ _SELECTION_COMPARISONS = (ast.Gt, ast.GtE, ast.Lt, ast.LtE)
 _EVAL_KEYWORDS = ("eval_set", "validation_data", "X_val", "X_valid")
 _CONCAT_LABELS = {"train": Label.TRAIN, "test": Label.TEST}
 _LIBRARIES = frozenset({"sklearn", "numpy", "pandas"})  # whose functions ``_Walker.library_call`` knows
+# The top-level modules of the callees ``_Walker.library_call`` knows: estimators' and functions'.
+_KNOWN_TOPS = ML_MODULES | DEEP_LEARNING_MODULES | _LIBRARIES
 
 
 _CLAUSE = re.compile(r"(else|elif|except|finally)\b|[\s#)\]}]")
@@ -1105,13 +1108,15 @@ class _Walker:
         self, node: ast.Call, qualified: str, args: list[Value], keywords: dict[str | None, Value]
     ) -> Value | None:
         """Calls of known library functions and classes; ``None`` for any other."""
+        top = qualified.partition(".")[0]
+        if top not in _KNOWN_TOPS:  # most calls: ``plt.plot``, ``os.path.join``
+            return None
         name = qualified.rsplit(".", 1)[-1]
         kind = estimator_kind(qualified)
         if kind is not None:
             estimator = Estimator(name, kind, self.cell, node.lineno)
             self.flow.estimators[id(estimator)] = estimator
             return Value(estimator=estimator)
-        top = qualified.split(".", 1)[0]
         if top not in _LIBRARIES:
             return None
         everything = self.union([*args, *keywords.values()])

@@ -447,7 +447,7 @@ class NotebookTooLong(Rule):
     def check(self, model: NotebookModel, context: LintContext) -> Iterator[Finding]:
         """Report a notebook with too many code cells."""
         limit = int(_option(self, context, "max-code-cells"))
-        count = sum(1 for cell in model.notebook.cells if cell.is_code and not _blank(cell.source))
+        count = sum(1 for code in model.code_cells if not _blank(code.cell.source))
         if count > limit:
             yield Finding(
                 f"the notebook has {count} code cells (limit {limit}): split it into one notebook per task "

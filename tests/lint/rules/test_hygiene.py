@@ -180,6 +180,11 @@ def test_output_size_counts_every_part() -> None:
     assert output_size(widget) == (len('{"a": 1}'), "application/json")
 
 
+def test_output_size_counts_only_the_strings_of_a_broken_text() -> None:
+    broken = {"output_type": "stream", "name": "stdout", "text": ["ab", 3, None, "cde"]}
+    assert output_size(broken) == (5, "stream")
+
+
 # --- DSQ403 volatile-metadata --------------------------------------------------------------------
 
 

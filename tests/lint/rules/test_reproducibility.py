@@ -436,6 +436,16 @@ def test_rebound_module_names_are_not_resolved() -> None:
     assert run_rule("DSQ106", document) == []
 
 
+def test_only_imports_of_the_random_modules_resolve_to_them() -> None:
+    elsewhere = notebook(
+        code("import mylib as np\nfrom . import random"),
+        code("x = np.random.rand(3)\nrandom.shuffle(items)"),
+    )
+    assert run_rule("DSQ106", elsewhere) == []
+    submodule = notebook(code("import numpy.random"), code("x = numpy.random.rand(3)"))
+    assert positions(run_rule("DSQ106", submodule)) == [(2, 1)]
+
+
 # --- DSQ107 install-in-notebook ----------------------------------------------------------------
 
 

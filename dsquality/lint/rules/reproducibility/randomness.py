@@ -242,6 +242,20 @@ def _record_imports(code: CodeCell, aliases: dict[str, str]) -> None:
             del aliases[event.name]  # rebound to something else
 
 
+def _imports_random_module(model: NotebookModel) -> bool:
+    """Whether an import's module starts like one of :data:`_RANDOM_MODULES`.
+
+    Exactly then can a call be resolved to a random module: the target of an alias (see
+    :func:`_record_imports`) is the module, ``f"{module}.{name}"`` or the module's first part, and
+    each starts with one of these dotless prefixes exactly when the module does.
+    """
+    for code in model.code_cells:
+        for fact in code.facts.imports:
+            if fact.module.startswith(_RANDOM_MODULES):
+                return True
+    return False
+
+
 def _resolved_calls(model: NotebookModel) -> list[_Call]:
     """Calls resolved through the imports, and calls named like a seed; other calls cannot matter."""
     aliases: dict[str, str] = {}
@@ -371,6 +385,8 @@ class UnseededRandomness(Rule):
 
     def check(self, model: NotebookModel, context: LintContext) -> Iterator[Finding]:  # noqa: ARG002
         """Report unseeded scikit-learn calls, global-generator draws and generators."""
+        if not _imports_random_module(model):
+            return  # every finding is about a call resolved to a random module: none can be
         calls = _resolved_calls(model)
         first_seed: dict[str, tuple[int, int, int]] = {}
         for call in calls:
