@@ -322,6 +322,18 @@ def test_secret_assignments_and_keywords() -> None:
             assert secret not in finding.message
 
 
+@pytest.mark.parametrize(
+    "name", ["aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", "Aws_Secret_Access_Key", "awsSecretAccessKey"]
+)
+def test_an_aws_secret_is_found_whatever_the_case_of_its_name(name: str) -> None:
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "Q2xJ8vTz0a"  # 40 characters, not AWS's documented example
+    document = notebook(code(f'{name} = "{secret}"'), code("print(1)", outputs=[stream(f"{name}: {secret}\n")]))
+    findings = run_rule("DSQ404", document)
+    assert positions(findings) == [(1, 1), (2, None)]
+    assert findings[0].message.startswith("an AWS secret access key (`…`) in the source:")
+    assert secret not in " ".join(f.message for f in findings)
+
+
 def test_secret_in_outputs_is_reported_once_per_cell() -> None:
     leaked = stream(f"Using key {AWS_KEY}\nagain {AWS_KEY}\n")
     document = notebook(
