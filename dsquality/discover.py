@@ -9,7 +9,6 @@ excludes (``.ipynb_checkpoints``, ``.venv``…) apply to both.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -64,11 +63,14 @@ def _in_directory(directory: Path, config: Config) -> Iterable[Path]:
 
 
 def _git_listed(directory: Path) -> list[Path] | None:
-    git = shutil.which("git")
-    if git is None or not _maybe_in_work_tree(directory):
+    if not _maybe_in_work_tree(directory):
         return None
+    import shutil  # noqa: PLC0415 - only inside a work tree: shutil imports bz2, lzma and zlib
     import subprocess  # noqa: PLC0415 - only inside a work tree
 
+    git = shutil.which("git")
+    if git is None:
+        return None
     try:
         done = subprocess.run(  # noqa: S603 - fixed arguments, no shell
             [git, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.ipynb"],

@@ -7,7 +7,7 @@ from dataclasses import InitVar, dataclass, field
 
 import pytest
 
-from dsquality.analysis.facts import CallFact, NameEvent, NameKind, StringFact
+from dsquality.analysis.facts import CallFact
 from dsquality.fastnew import maker
 from dsquality.notebook import Cell
 
@@ -41,8 +41,6 @@ def test_every_value_must_be_given() -> None:
     ("cls", "values"),
     [
         (Cell, (3, "code", "x = 1", "abc", {"tags": ["t"]}, ({"output_type": "stream"},), 7)),
-        (NameEvent, ("x", NameKind.READ, 1, 2, True)),
-        (StringFact, ("s", 3, 4, "name")),
         (CallFact, ("np.mean", frozenset({"axis"}), 1, 2, 3, None)),
     ],
 )

@@ -25,11 +25,9 @@ import ast
 import contextlib
 import re
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import NamedTuple
-
-from dsquality.fastnew import maker
 
 __all__ = [
     "Magic",
@@ -58,7 +56,9 @@ _TOKEN = re.compile(r"""\\.?|'''|\"\"\"|['"#()\[\]{}]""")
 _QUOTES = frozenset({"'", '"', "'''", '"""'})
 
 
-# Named tuples where ``maker`` is not used: cheaper to create at import than frozen dataclasses.
+# Plain records are named tuples: every ``dsq lint`` imports this module, and a named tuple costs
+# about a fifth of a dataclass to create. Made for every cell, they are also quicker to make than
+# a dataclass, even through ``maker``.
 class Magic(NamedTuple):
     """An IPython construct found in a cell: where, what kind, which magic, and its text."""
 
@@ -68,15 +68,17 @@ class Magic(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class PythonSource:
+_NO_SHIFT: Mapping[int, int] = MappingProxyType({})  # shared by every cell without a shift: read-only
+
+
+class PythonSource(NamedTuple):
     """The cell as Python. ``code`` is ``None`` when the cell is not Python (``%%bash``…)."""
 
     code: str | None
     magics: tuple[Magic, ...] = ()
     # line -> how many characters were removed after its indentation (``%time `` prefixes), so a
     # column of the code plus the shift is the column in the cell.
-    column_shift: dict[int, int] = field(default_factory=dict)
+    column_shift: Mapping[int, int] = _NO_SHIFT
 
 
 def to_python(source: str) -> PythonSource:
@@ -211,8 +213,7 @@ class SyntaxProblem(NamedTuple):
     column: int
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedCell:
+class ParsedCell(NamedTuple):
     """A cell parsed as Python: its translation, its AST (or ``None``) and any syntax problem."""
 
     python: PythonSource
@@ -253,10 +254,10 @@ def parse_cell_quietly(source: str) -> ParsedCell:
         if _fails_as_python(source, python):
             return _parse_translation(python)  # what parsing the cell first would have come to
     try:
-        return _new_parsed_cell(_new_python_source(source, (), {}), ast.parse(source), None)  # most cells
+        return ParsedCell(PythonSource(source), ast.parse(source))  # most cells
     except SyntaxError as exc:
         # What it says, not the exception: kept, it would tie up a reference cycle with this frame.
-        problem = _syntax_problem(exc, {})
+        problem = _syntax_problem(exc, _NO_SHIFT)
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
         return ParsedCell(PythonSource(source), None, SyntaxProblem(str(exc) or type(exc).__name__, 1, 1))
     if python is None:
@@ -266,11 +267,8 @@ def parse_cell_quietly(source: str) -> ParsedCell:
     return _parse_translation(python)
 
 
-_new_parsed_cell = maker(ParsedCell)  # ParsedCell(...) and PythonSource(...) at half the cost
-_new_python_source = maker(PythonSource)
 # A cell that may start with IPython syntax: its first character, or a line's, is %, ! or ?.
 _IPYTHON_START = re.compile(r"\s*[%!?]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _fails_as_python(source: str, python: PythonSource) -> bool:
@@ -286,7 +284,7 @@ def _fails_as_python(source: str, python: PythonSource) -> bool:
     fail otherwise, with a ``MemoryError`` where the first pass does not run out of stack; and
     ``x = !cmd`` can be Python (``x, ''' = %s`` opens a string).
     """
-    if not python.magics or "\0" in source or (not source.isascii() and _SURROGATE.search(source)):
+    if not python.magics or "\0" in source or (not source.isascii() and _has_surrogate(source)):
         return False
     first = python.magics[0]
     if first.kind != "help" and first.text[:1] not in {"%", "!"}:
@@ -295,6 +293,18 @@ def _fails_as_python(source: str, python: PythonSource) -> bool:
         return True
     before = _LINE_BREAK.split(source, maxsplit=first.line - 1)[:-1:2]  # the lines before it
     return all(not line.strip() or line.lstrip().startswith("#") for line in before)
+
+
+def _has_surrogate(text: str) -> bool:
+    """True if ``text`` holds a surrogate code point, the only kind UTF-8 cannot encode.
+
+    No regex: compiled at import, it would cost every run for the rare non-ASCII cell with magics.
+    """
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _parse_translation(python: PythonSource) -> ParsedCell:
@@ -309,7 +319,7 @@ def _parse_translation(python: PythonSource) -> ParsedCell:
         return ParsedCell(python, None, SyntaxProblem(str(exc) or type(exc).__name__, 1, 1))
 
 
-def _syntax_problem(error: SyntaxError, column_shift: dict[int, int]) -> SyntaxProblem:
+def _syntax_problem(error: SyntaxError, column_shift: Mapping[int, int]) -> SyntaxProblem:
     """``error`` at its line and column of the cell (see :attr:`PythonSource.column_shift`)."""
     line = error.lineno or 1
     return SyntaxProblem(error.msg, line, (error.offset or 1) + column_shift.get(line, 0))

@@ -21,9 +21,10 @@ import functools
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from dsquality.lint.rules._regex import lazy_regex
 
 # The parsers are imported where a dependency file is read: the rules import this module at every start.
 if TYPE_CHECKING:
@@ -43,13 +44,14 @@ __all__ = [
 ]
 
 _NORMALIZE = re.compile(r"[-_.]+")
+# The dependency files' syntax, compiled when one is read: a project without one never needs it.
 # A PEP 508 name at the start of a requirement (``name[extra] >= 1; marker``, ``name @ url``).
-_REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?=$|[\[<>=!~;@(,\s*])")
-_EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
-_URL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*://|git\+|hg\+|svn\+|bzr\+)", re.IGNORECASE)
-_ARCHIVE = re.compile(r"([A-Za-z0-9][A-Za-z0-9._]*?)-\d[^/\\]*\.(?:whl|tar\.gz|tar\.bz2|zip|tgz)$")
-_COMMENT = re.compile(r"(^|\s)#.*$")
-_CONDA_CHANNEL = re.compile(r"^[^\s:]+::")
+_REQUIREMENT_NAME = lazy_regex(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?=$|[\[<>=!~;@(,\s*])")
+_EGG = lazy_regex(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_URL = lazy_regex(r"^\s*(?:[a-z][a-z0-9+.-]*://|git\+|hg\+|svn\+|bzr\+)", re.IGNORECASE)
+_ARCHIVE = lazy_regex(r"([A-Za-z0-9][A-Za-z0-9._]*?)-\d[^/\\]*\.(?:whl|tar\.gz|tar\.bz2|zip|tgz)$")
+_COMMENT = lazy_regex(r"(^|\s)#.*$")
+_CONDA_CHANNEL = lazy_regex(r"^[^\s:]+::")
 
 # conda package names whose PyPI distribution is named differently.
 _CONDA_TO_PYPI = {
@@ -199,21 +201,24 @@ def is_platform_module(module: str) -> bool:
     return top in _PLATFORM_MODULES or module in _PLATFORM_MODULES or module.startswith("google.colab.")
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredDependencies:
+# A named tuple and a plain class rather than dataclasses: every ``dsq lint`` imports this module,
+# and a dataclass costs about five times as much to create.
+class DeclaredDependencies(NamedTuple):
     """The normalised names a project declares and the files they were read from."""
 
     names: frozenset[str]
     files: tuple[Path, ...]
 
 
-@dataclass(slots=True)
 class _Reader:
-    root: Path
-    names: set[str] = field(default_factory=set)
-    files: list[Path] = field(default_factory=list)
-    unresolved: bool = False  # dependencies we could not read: stay silent
-    seen: set[Path] = field(default_factory=set)
+    """What the dependency files read so far declare."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.names: set[str] = set()
+        self.files: list[Path] = []
+        self.unresolved = False  # dependencies we could not read: stay silent
+        self.seen: set[Path] = set()
 
     def add(self, names: Iterable[str]) -> None:
         self.names.update(normalize_name(name) for name in names if name)
@@ -259,14 +264,14 @@ def read_dependencies(project_root: Path) -> DeclaredDependencies | None:
 
 def requirement_name(line: str) -> str | None:
     """The distribution name of one requirement (PEP 508, a URL with ``#egg=``, an archive)."""
-    egg = _EGG.search(line)
+    egg = _EGG().search(line)
     if egg:
         return egg.group(1)
     text = line.strip()
-    if _URL.match(text) or text.startswith((".", "/", "~")) or re.match(r"^[A-Za-z]:[\\/]", text):
-        archive = _ARCHIVE.search(text.split("#", 1)[0].rstrip("/"))
+    if _URL().match(text) or text.startswith((".", "/", "~")) or re.match(r"^[A-Za-z]:[\\/]", text):
+        archive = _ARCHIVE().search(text.split("#", 1)[0].rstrip("/"))
         return archive.group(1) if archive else None
-    match = _REQUIREMENT_NAME.match(text)
+    match = _REQUIREMENT_NAME().match(text)
     return match.group(1) if match else None
 
 
@@ -318,7 +323,7 @@ def _read_requirements(reader: _Reader, path: Path, *, record: bool) -> None:
 
 def _requirement_lines(reader: _Reader, path: Path, lines: Iterable[str]) -> Iterable[str]:
     for raw_line in lines:
-        line = _COMMENT.sub("", raw_line).strip() if "#egg=" not in raw_line else raw_line.strip()
+        line = _COMMENT().sub("", raw_line).strip() if "#egg=" not in raw_line else raw_line.strip()
         if not line:
             continue
         if line.startswith("-"):
@@ -431,7 +436,7 @@ def _read_environment(reader: _Reader, path: Path) -> None:
     reader.files.append(path)
     for entry in dependencies:
         if isinstance(entry, str):
-            name = requirement_name(_CONDA_CHANNEL.sub("", entry).split("=", 1)[0])
+            name = requirement_name(_CONDA_CHANNEL().sub("", entry).split("=", 1)[0])
             if name and name.lower() not in {"python", "pip"}:
                 reader.add([name, _CONDA_TO_PYPI.get(name.lower(), name)])
         elif isinstance(entry, dict) and isinstance(entry.get("pip"), list):
@@ -536,7 +541,7 @@ def _strings_names(value: object) -> list[str]:
 
 
 def _lines_names(text: str) -> list[str]:
-    lines = (_COMMENT.sub("", line).strip() for line in text.replace(";", "\n;").splitlines())
+    lines = (_COMMENT().sub("", line).strip() for line in text.replace(";", "\n;").splitlines())
     names = (requirement_name(line) for line in lines if line and not line.startswith(";"))
     return [name for name in names if name]
 

@@ -12,11 +12,13 @@ import re
 from collections.abc import Iterable
 
 from dsquality.lint.diagnostic import Diagnostic
+from dsquality.lint.rules._regex import lazy_regex
 from dsquality.notebook import Notebook
 
 __all__ = ["Suppressions"]
 
-_NOQA = re.compile(r"#\s*dsq:\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_,\s-]+))?", re.IGNORECASE)
+# Compiled for the first cell that mentions noqa: most runs have none.
+_NOQA = lazy_regex(r"#\s*dsq:\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_,\s-]+))?", re.IGNORECASE)
 _ALL = "*"
 
 
@@ -43,9 +45,10 @@ class Suppressions:
                     _, _, rest = tag.partition(":")
                     codes |= _codes(rest)
                 self._cells[cell.index] = frozenset(codes)
-            if "noqa" in cell.source:
+            if "noqa" in cell.source.lower():  # the comment's case is free: "# DSQ: NOQA" counts too
+                noqa = _NOQA()
                 for number, line in enumerate(cell.lines, start=1):
-                    match = _NOQA.search(line)
+                    match = noqa.search(line)
                     if match:
                         self._lines[(cell.index, number)] = _codes(match.group("codes"))
 

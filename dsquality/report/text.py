@@ -18,9 +18,10 @@ from dsquality.report.rule_info import RuleInfo
 
 __all__ = ["format_text"]
 
-# Everything str.splitlines() breaks on: shown escaped, so each finding stays on one line.
+# Everything str.splitlines() breaks on: shown escaped, so each finding stays on one line. The
+# escapes are ascii()'s, the same as the unicode_escape codec's, which would be imported at every start.
 _LINE_BREAKS = {
-    ord(char): char.encode("unicode_escape").decode("ascii")
+    ord(char): ascii(char)[1:-1]
     for char in ("\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 }
 

@@ -95,6 +95,22 @@ def test_noqa_comment_and_cell_tags(project: Path) -> None:
     assert [(d.cell, d.line) for d in report.diagnostics] == [(2, 2), (5, 1)]
 
 
+def test_noqa_comments_in_any_case(project: Path) -> None:
+    write(
+        project / "n.ipynb",
+        md("# n"),
+        code("a = '/home/alice/x'  # DSQ: NOQA: dsq105", count=1),
+        code("b = '/home/alice/y'  # Dsq: NoQA", count=2),
+        code("c = '/home/alice/z'  # dsq: noqa: DSQ206", count=3),
+    )
+    report = lint_paths(
+        [project],
+        Config(root=project),
+        LintSettings(selection=Selection(select=("DSQ105",)), ruff=False, mypy=False, cache=False),
+    )
+    assert [(d.cell, d.line) for d in report.diagnostics] == [(4, 1)]
+
+
 def test_cache_reuses_results_until_the_notebook_changes(project: Path) -> None:
     nb = write(project / "n.ipynb", md("# n"), code("p = '/home/alice/x'", count=1))
     cached = LintSettings(ruff=False, mypy=False, cache=True, jobs=1)

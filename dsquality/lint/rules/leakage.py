@@ -415,7 +415,7 @@ _METRIC = r"(?P<name>accuracy|acc|roc[ _-]?auc|auc|f1(?:[ _-]?score)?|precision|
 _NUMBER = r"(?P<number>\d{1,3}(?:\.\d+)?\s*%|0?\.\d+|1\.0+)(?![\d.eE])"
 _METRIC_LINE = lazy_regex(rf"(?<![A-Za-z_]){_METRIC}(?![A-Za-z])[^\n\d]{{0,30}}?(?<![\w.-]){_NUMBER}", re.IGNORECASE)
 _TRAINING_LINE = lazy_regex(r"train|loss|epoch|\bfit\b", re.IGNORECASE)
-_SCORING_CALL = re.compile(r"score|accuracy|report|metric|evaluate|auc|precision|recall|\bf1", re.IGNORECASE)
+_SCORING_CALL = lazy_regex(r"score|accuracy|report|metric|evaluate|auc|precision|recall|\bf1", re.IGNORECASE)
 _PLAUSIBLE = 0.99
 
 
@@ -483,7 +483,7 @@ class ImplausibleMetric(Rule):
         """Report the first implausible metric line of each scoring cell's outputs."""
         for code in model.code_cells:
             outputs = code.cell.outputs
-            if not outputs or not any(_SCORING_CALL.search(call.func) for call in code.facts.calls):
+            if not outputs or not any(_SCORING_CALL().search(call.func) for call in code.facts.calls):
                 continue
             found = next(
                 (

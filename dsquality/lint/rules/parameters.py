@@ -14,7 +14,6 @@ is imported only for a notebook that has a parameters cell (few do), not with th
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -22,6 +21,7 @@ from dsquality.analysis.facts import NameKind
 from dsquality.analysis.model import BUILTIN_NAMES, CodeCell, NotebookModel
 from dsquality.lint.diagnostic import Severity
 from dsquality.lint.rule import Finding, LintContext, Rule
+from dsquality.lint.rules._regex import lazy_regex
 
 if TYPE_CHECKING:
     from dsquality.runs.params import ParameterStatement
@@ -79,7 +79,7 @@ class _ParametersCell(NamedTuple):
     problems: list[_Problem]
 
 
-_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_IDENTIFIER = lazy_regex(r"[A-Za-z_]\w*")  # for string annotations only
 
 
 def _snippet(lines: list[str], node: ast.stmt | ast.expr) -> str:
@@ -102,7 +102,7 @@ def _annotation_names(body: list[ast.stmt]) -> set[str]:
                 if isinstance(node, ast.Name):
                     names.add(node.id)
                 elif isinstance(node, ast.Constant) and isinstance(node.value, str):  # "Path | None"
-                    names.update(_IDENTIFIER.findall(node.value))
+                    names.update(_IDENTIFIER().findall(node.value))
     return names
 
 
