@@ -138,7 +138,7 @@ def _is_glob(pattern: str) -> bool:
 
 @functools.lru_cache(maxsize=16)
 def _globs(patterns: tuple[str, ...]) -> tuple[str, ...]:
-    """The patterns that :func:`_is_glob` (asked for every notebook found, so remembered)."""
+    """The patterns :func:`_is_glob` accepts (asked for every notebook found, so remembered)."""
     return tuple(pattern for pattern in patterns if _is_glob(pattern))
 
 
